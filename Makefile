@@ -1,0 +1,44 @@
+# Hotline: a thin wrapper over CMake and CTest.
+#   make          build build/hotline
+#   make run      install what is missing, build, serve on ./var
+#   make check    install test dependencies, build with ASan+UBSan, run every test
+#   make bench-intake   the intake benchmark (bench/intake)
+
+BUILD ?= build
+CHECK_BUILD ?= build-check
+DATA ?= ./var
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build run check deps deps-check bench-intake clean format
+
+all: build
+
+build:
+	@command -v cmake >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 || bash scripts/deps.sh run
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+deps:
+	bash scripts/deps.sh run
+
+deps-check:
+	bash scripts/deps.sh check
+
+run: deps build
+	$(BUILD)/hotline serve --data $(DATA)
+
+check: deps-check
+	cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHOTLINE_SANITIZE=ON
+	cmake --build $(CHECK_BUILD) -j $(JOBS)
+	cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+bench-intake: build
+	bash bench/intake/run.sh
+
+format:
+	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tools/*.c')
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

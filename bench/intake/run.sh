@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Benchmark of durable report intake over HTTP: POST /api/v1/reports with
+# wrk (Debian package) and bench/intake/report.lua. See README.md.
+#
+#   bash bench/intake/run.sh            (make bench-intake)
+#
+# Environment (defaults in brackets):
+#   HOTLINE_BIN          server binary [build/hotline]
+#   INTAKE_THREADS       wrk threads [2]
+#   INTAKE_CONNECTIONS   wrk connections [64]
+#   INTAKE_DURATION      length of each run [10s]
+#   INTAKE_RATE          target of the rate-limited run, requests/s [5000]
+#   INTAKE_TIMEOUT       wrk's socket timeout [10s]
+#   HOTLINE_SERVE_ARGS   extra arguments to `hotline serve` (e.g. --threads 4)
+#   INTAKE_KEEP=1        keep the temporary data folder (its path is printed)
+#
+# Exit status: 0 when every 201 answer is stored (stored >= acked, and at
+# most the requests in flight when wrk stopped on top), 1 otherwise, 2 when
+# the bench cannot run.
+set -euo pipefail
+export LC_ALL=C
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+bin=${HOTLINE_BIN:-$root/build/hotline}
+threads=${INTAKE_THREADS:-2}
+conns=${INTAKE_CONNECTIONS:-64}
+duration=${INTAKE_DURATION:-10s}
+rate=${INTAKE_RATE:-5000}
+timeout=${INTAKE_TIMEOUT:-10s}
+lua=$here/report.lua
+
+die() { echo "bench-intake: $*" >&2; exit 2; }
+[ -x "$bin" ] || die "no server binary at $bin (build it first, or set HOTLINE_BIN)"
+command -v wrk >/dev/null || die "wrk not found (Debian package wrk)"
+[ "$conns" -ge "$threads" ] || die "INTAKE_CONNECTIONS ($conns) must be >= INTAKE_THREADS ($threads)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hotline-bench-intake.XXXXXX")
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ "${INTAKE_KEEP:-0}" = 1 ]; then
+    echo "bench-intake: data kept in $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 2' INT TERM
+
+# --- start the server on free ports (API.md: public/console/ready lines) ---
+mkfifo "$work/stdout"
+# shellcheck disable=SC2086
+"$bin" serve --data "$work/var" --listen 127.0.0.1:0 --console-listen 127.0.0.1:0 \
+  ${HOTLINE_SERVE_ARGS:-} >"$work/stdout" 2>"$work/server.log" &
+server_pid=$!
+exec 3<"$work/stdout"
+
+public="" console="" ready=""
+deadline=$((SECONDS + 20))
+while [ -z "$ready" ]; do
+  if ! IFS= read -r -t 1 line <&3; then
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "server exited before ready"; }
+    [ "$SECONDS" -lt "$deadline" ] || { cat "$work/server.log" >&2; die "server not ready in 20 s"; }
+    continue
+  fi
+  case $line in
+    "public http://"*) public=${line#public } ;;
+    "console http://"*) console=${line#console } ;;
+    ready) ready=1 ;;
+    *) echo "bench-intake: unexpected server output: $line" >&2 ;;
+  esac
+done
+[ -n "$public" ] && [ -n "$console" ] || die "server said ready without public/console lines"
+# Keep draining the server's stdout so it never blocks on a full pipe.
+cat <&3 >>"$work/server.stdout" &
+exec 3<&-
+public=${public%/}
+
+echo "bench-intake: server $bin at $public, data $work/var"
+echo "bench-intake: wrk -t$threads -c$conns -d$duration, then at $rate requests/s"
+echo "bench-intake: $(nproc) CPUs shared by server and wrk"
+
+# --- one wrk run; prints wrk's report and keeps the Lua summary line -------
+acked_total=0
+declare -A result
+wrk_run() {  # label target-rate(0=unlimited)
+  local label=$1 r=$2 out
+  out=$(INTAKE_RUN="$label-$$" INTAKE_RATE="$r" INTAKE_CONNECTIONS="$conns" \
+    wrk -t"$threads" -c"$conns" -d"$duration" --timeout "$timeout" --latency \
+    -s "$lua" "$public")
+  echo "$out" | sed 's/^/  /'
+  local sum
+  sum=$(echo "$out" | grep '^intake-lua: ' | tail -n 1)
+  [ -n "$sum" ] || die "no summary line from report.lua"
+  result=()
+  local kv
+  for kv in ${sum#intake-lua: }; do result[${kv%%=*}]=${kv#*=}; done
+  acked_total=$((acked_total + ${result[acked]}))
+}
+
+echo
+echo "== run 1: as fast as possible =="
+wrk_run max 0
+line1=$(printf 'intake: %.0f reports/s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, non-201 %d, socket errors %d' \
+  "${result[acked_rps]}" "${result[p50_ms]}" "${result[p90_ms]}" "${result[p99_ms]}" \
+  "${result[non201]}" "${result[socket_errors]}")
+[ "${result[other_statuses]}" = - ] || line1="$line1 (statuses ${result[other_statuses]})"
+
+echo
+echo "== run 2: rate-limited to $rate requests/s (Lua delay(), $conns connections) =="
+wrk_run rate "$rate"
+line2=$(printf 'intake@%s/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, achieved %.0f reports/s, non-201 %d, socket errors %d' \
+  "$rate" "${result[p50_ms]}" "${result[p90_ms]}" "${result[p99_ms]}" \
+  "${result[acked_rps]}" "${result[non201]}" "${result[socket_errors]}")
+[ "${result[other_statuses]}" = - ] || line2="$line2 (statuses ${result[other_statuses]})"
+
+# --- stop the server, then count what is stored ----------------------------
+kill -TERM "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+db=$work/var/hotline.db
+[ -f "$db" ] || die "no database at $db"
+query="SELECT count(*) FROM reports"
+if command -v sqlite3 >/dev/null; then
+  stored=$(sqlite3 "$db" "$query")
+else
+  stored=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$db" "$query")
+fi
+
+echo
+echo "$line1"
+echo "$line2"
+echo "stored=$stored acked=$acked_total"
+# Every 201 must be stored: stored >= acked. wrk stops each run with up to
+# one request in flight per connection, which the server may have committed
+# without wrk reading the 201, so stored may exceed acked by at most
+# 2 runs x connections; more than that means reports appeared from nowhere.
+if [ "$stored" -lt "$acked_total" ]; then
+  echo "bench-intake: LOST REPORTS: $stored stored < $acked_total acknowledged with 201" >&2
+  exit 1
+fi
+if [ "$stored" -gt $((acked_total + 2 * conns)) ]; then
+  echo "bench-intake: $stored stored is more than $acked_total acked + $((2 * conns)) in flight" >&2
+  exit 1
+fi
+[ "$stored" = "$acked_total" ] || echo "bench-intake: $((stored - acked_total)) stored without a 201 read by wrk (in flight when a run stopped)"

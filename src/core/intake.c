@@ -1,0 +1,302 @@
+/* intake.c — group commit of reports and additions (see intake.h). */
+#include "intake.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "reports.h"
+#include "timeutil.h"
+
+#define INTAKE_BATCH_MAX 2048
+#define INTAKE_NUMBER_TRIES 32
+
+enum job_type { JOB_REPORT, JOB_ADDITION };
+
+struct intake_job {
+	enum job_type type;
+	struct store_new_report rec;  /* JOB_REPORT */
+	struct intake_receipt *receipt;
+	int64_t report_id;            /* JOB_ADDITION */
+	const char *text;
+	const char *const *urls, *const *urls_norm;
+	size_t nurls;
+	intake_done_fn done;
+	void *arg;
+	int rc;
+	struct intake_job *next;
+};
+
+struct intake {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct intake_job *head, **tail;
+	bool stopping;
+	struct db *db;
+};
+
+static int job_run(struct db *db, struct intake_job *j, const char *now)
+{
+	if (j->type == JOB_ADDITION)
+		return store_report_add(db, j->report_id, j->text, j->urls, j->urls_norm, j->nurls, now);
+	j->rec.received_at = now;
+	for (int t = 0; t < INTAKE_NUMBER_TRIES; t++) {
+		receipt_number_new(j->receipt->number);
+		j->rec.number = j->receipt->number;
+		int rc = store_report_insert(db, &j->rec);
+		if (rc != HL_EEXIST)
+			return rc;
+	}
+	return HL_EEXIST;
+}
+
+static void intake_commit_batch(struct intake *in, struct intake_job *batch)
+{
+	char now[21];
+	time_now_iso(now);
+	int rc = db_begin(in->db);
+	for (struct intake_job *j = batch; j; j = j->next) {
+		if (rc) {
+			j->rc = rc;
+			continue;
+		}
+		if (db_savepoint(in->db)) {
+			j->rc = HL_EIO;
+			continue;
+		}
+		j->rc = job_run(in->db, j, now);
+		if (j->rc) {
+			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
+			if (db_rollback_to(in->db))
+				rc = HL_EIO;
+		} else if (db_release(in->db)) {
+			j->rc = HL_EIO;
+		}
+	}
+	if (!rc && db_commit(in->db)) {
+		log_error("intake: commit failed: %s", db_errmsg(in->db));
+		rc = HL_EIO;
+	}
+	if (rc) {
+		db_rollback(in->db);
+		for (struct intake_job *j = batch; j; j = j->next)
+			if (!j->rc)
+				j->rc = rc;
+	}
+	/* only now, after the sync, may anyone be told */
+	for (struct intake_job *j = batch, *next; j; j = next) {
+		next = j->next;
+		j->done(j->arg, j->rc);
+	}
+}
+
+static void *intake_main(void *arg)
+{
+	struct intake *in = arg;
+	pthread_mutex_lock(&in->lock);
+	for (;;) {
+		while (!in->head && !in->stopping)
+			pthread_cond_wait(&in->wake, &in->lock);
+		if (!in->head && in->stopping)
+			break;
+		/* take up to INTAKE_BATCH_MAX jobs */
+		struct intake_job *batch = in->head, *last = batch;
+		int n = 1;
+		while (last->next && n < INTAKE_BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		in->head = last->next;
+		if (!in->head)
+			in->tail = &in->head;
+		last->next = NULL;
+		pthread_mutex_unlock(&in->lock);
+		intake_commit_batch(in, batch);
+		pthread_mutex_lock(&in->lock);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return NULL;
+}
+
+int intake_start(struct intake **out, const char *db_path)
+{
+	struct intake *in = calloc(1, sizeof *in);
+	if (!in)
+		return HL_ENOMEM;
+	if (db_open(db_path, &in->db)) {
+		free(in);
+		return HL_EIO;
+	}
+	pthread_mutex_init(&in->lock, NULL);
+	pthread_cond_init(&in->wake, NULL);
+	in->tail = &in->head;
+	if (pthread_create(&in->thread, NULL, intake_main, in) != 0) {
+		db_close(in->db);
+		free(in);
+		return HL_ENOMEM;
+	}
+	*out = in;
+	return 0;
+}
+
+void intake_stop(struct intake *in)
+{
+	if (!in)
+		return;
+	pthread_mutex_lock(&in->lock);
+	in->stopping = true;
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->lock);
+	pthread_join(in->thread, NULL);
+	db_close(in->db);
+	pthread_mutex_destroy(&in->lock);
+	pthread_cond_destroy(&in->wake);
+	free(in);
+}
+
+static void intake_queue(struct intake *in, struct intake_job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&in->lock);
+	*in->tail = j;
+	in->tail = &j->next;
+	pthread_cond_signal(&in->wake);
+	pthread_mutex_unlock(&in->lock);
+}
+
+/* Seals the contact details as a small JSON object. */
+static int seal_contact(struct hotline *hl, const struct report *r, struct arena *a,
+			struct store_new_report *rec)
+{
+	if (!r->contact_name && !r->contact_email && !r->contact_phone)
+		return 0;
+	json_t *o = json_object();
+	if (!o)
+		return HL_ENOMEM;
+	if (r->contact_name)
+		json_object_set_new(o, "name", json_string(r->contact_name));
+	if (r->contact_email)
+		json_object_set_new(o, "email", json_string(r->contact_email));
+	if (r->contact_phone)
+		json_object_set_new(o, "phone", json_string(r->contact_phone));
+	char *plain = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!plain)
+		return HL_ENOMEM;
+	size_t len = strlen(plain);
+	unsigned char *sealed = arena_alloc(a, len + SEAL_OVERHEAD);
+	if (sealed)
+		seal_box(&hl->keys, plain, len, sealed);
+	sodium_memzero(plain, len);
+	free(plain);
+	if (!sealed)
+		return HL_ENOMEM;
+	rec->contact_sealed = sealed;
+	rec->contact_sealed_len = len + SEAL_OVERHEAD;
+	return 0;
+}
+
+int intake_submit_report(struct hotline *hl, const struct report *r, struct arena *a,
+			 struct intake_receipt *receipt, intake_done_fn done, void *arg)
+{
+	struct intake_job *j = arena_alloc(a, sizeof *j);
+	unsigned char *hash = arena_alloc(a, RECEIPT_HASH_BYTES);
+	if (!j || !hash)
+		return HL_ENOMEM;
+	memset(j, 0, sizeof *j);
+	j->type = JOB_REPORT;
+	j->receipt = receipt;
+	j->done = done;
+	j->arg = arg;
+	receipt_secret_new(receipt->secret);
+	char canonical[RECEIPT_SECRET_CHARS + 1];
+	if (!receipt_secret_parse(receipt->secret, canonical))
+		return HL_EINVAL;
+	receipt_secret_hash(canonical, hl->keys.receipt, hash);
+	struct store_new_report *rec = &j->rec;
+	rec->secret_hash = hash;
+	rec->kind = r->kind;
+	rec->channel = r->channel;
+	rec->where_seen = r->where_seen;
+	rec->exploitation_type = r->exploitation_type;
+	rec->description = r->description;
+	rec->location = r->location;
+	rec->language = r->language;
+	rec->may_contact = r->may_contact;
+	rec->urls = r->urls;
+	rec->urls_norm = r->urls_norm;
+	rec->nurls = r->nurls;
+	int rc = seal_contact(hl, r, a, rec);
+	if (rc)
+		return rc;
+	intake_queue(hl->intake, j);
+	return 0;
+}
+
+int intake_submit_addition(struct hotline *hl, int64_t report_id, const char *text,
+			   const char *const *urls, const char *const *urls_norm, size_t nurls,
+			   struct arena *a, intake_done_fn done, void *arg)
+{
+	struct intake_job *j = arena_alloc(a, sizeof *j);
+	if (!j)
+		return HL_ENOMEM;
+	memset(j, 0, sizeof *j);
+	j->type = JOB_ADDITION;
+	j->report_id = report_id;
+	j->text = text;
+	j->urls = urls;
+	j->urls_norm = urls_norm;
+	j->nurls = nurls;
+	j->done = done;
+	j->arg = arg;
+	intake_queue(hl->intake, j);
+	return 0;
+}
+
+struct intake_waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool finished;
+	int rc;
+};
+
+struct intake_waiter *intake_waiter_new(struct arena *a)
+{
+	struct intake_waiter *w = arena_alloc(a, sizeof *w);
+	if (!w)
+		return NULL;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->finished = false;
+	w->rc = 0;
+	return w;
+}
+
+void intake_waiter_done(void *arg, int rc)
+{
+	struct intake_waiter *w = arg;
+	pthread_mutex_lock(&w->lock);
+	w->rc = rc;
+	w->finished = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int intake_waiter_wait(struct intake_waiter *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (!w->finished)
+		pthread_cond_wait(&w->cond, &w->lock);
+	int rc = w->rc;
+	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	return rc;
+}

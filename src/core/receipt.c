@@ -1,0 +1,113 @@
+/* receipt.c — report numbers and receipt secrets (see receipt.h). */
+#include "receipt.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static const unsigned char damm_table[10][10] = {
+	{0, 3, 1, 7, 5, 9, 8, 6, 4, 2}, {7, 0, 9, 2, 1, 5, 4, 8, 6, 3},
+	{4, 2, 0, 6, 8, 7, 1, 3, 5, 9}, {1, 7, 5, 0, 9, 8, 3, 4, 2, 6},
+	{6, 1, 2, 3, 0, 4, 5, 9, 7, 8}, {3, 6, 7, 4, 2, 0, 9, 5, 8, 1},
+	{5, 8, 6, 9, 7, 2, 0, 1, 3, 4}, {8, 9, 4, 5, 3, 6, 2, 0, 1, 7},
+	{9, 4, 3, 8, 6, 1, 7, 2, 0, 5}, {2, 5, 8, 1, 4, 3, 6, 7, 9, 0},
+};
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+int receipt_damm(const char *d, size_t n)
+{
+	int interim = 0;
+	for (size_t i = 0; i < n; i++)
+		interim = damm_table[interim][d[i] - '0'];
+	return interim;
+}
+
+static void receipt_number_format(const char digits[9], char out[RECEIPT_NUMBER_SIZE])
+{
+	memcpy(out, digits, 3);
+	out[3] = '-';
+	memcpy(out + 4, digits + 3, 3);
+	out[7] = '-';
+	memcpy(out + 8, digits + 6, 3);
+	out[11] = '\0';
+}
+
+void receipt_number_new(char out[RECEIPT_NUMBER_SIZE])
+{
+	char d[10];
+	uint32_t v = randombytes_uniform(100000000u);
+	for (int i = 7; i >= 0; i--) {
+		d[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	d[8] = (char)('0' + receipt_damm(d, 8));
+	receipt_number_format(d, out);
+}
+
+bool receipt_number_parse(const char *in, char out[RECEIPT_NUMBER_SIZE])
+{
+	char d[9];
+	size_t n = 0;
+	if (!in)
+		return false;
+	for (const char *p = in; *p; p++) {
+		if (isdigit((unsigned char)*p)) {
+			if (n == 9)
+				return false;
+			d[n++] = *p;
+		} else if (*p != ' ' && *p != '-' && *p != '.') {
+			return false;
+		}
+	}
+	if (n != 9 || receipt_damm(d, 9) != 0)
+		return false;
+	receipt_number_format(d, out);
+	return true;
+}
+
+void receipt_secret_new(char out[RECEIPT_SECRET_SIZE])
+{
+	size_t k = 0;
+	for (int i = 0; i < RECEIPT_SECRET_CHARS; i++) {
+		if (i && i % 4 == 0)
+			out[k++] = '-';
+		out[k++] = crockford[randombytes_uniform(32)];
+	}
+	out[k] = '\0';
+}
+
+bool receipt_secret_parse(const char *in, char out[RECEIPT_SECRET_CHARS + 1])
+{
+	size_t n = 0;
+	if (!in)
+		return false;
+	for (const char *p = in; *p; p++) {
+		int c = toupper((unsigned char)*p);
+		if (c == ' ' || c == '-')
+			continue;
+		if (c == 'O')
+			c = '0';
+		else if (c == 'I' || c == 'L')
+			c = '1';
+		if (!c || !strchr(crockford, c) || n == RECEIPT_SECRET_CHARS)
+			return false;
+		out[n++] = (char)c;
+	}
+	out[n] = '\0';
+	return n == RECEIPT_SECRET_CHARS;
+}
+
+void receipt_secret_hash(const char *canonical, const unsigned char key[32],
+			 unsigned char out[RECEIPT_HASH_BYTES])
+{
+	crypto_generichash(out, RECEIPT_HASH_BYTES, (const unsigned char *)canonical,
+			   strlen(canonical), key, 32);
+}
+
+bool receipt_hash_equal(const unsigned char a[RECEIPT_HASH_BYTES],
+			const unsigned char b[RECEIPT_HASH_BYTES])
+{
+	return sodium_memcmp(a, b, RECEIPT_HASH_BYTES) == 0;
+}

@@ -1,0 +1,61 @@
+/* db.h — a small portable statement API over the store's backends.
+ *
+ * Every SQL string in Hotline lives in src/store/ and goes through this
+ * API. Placeholders are $1..$n; values are bound by number whatever order
+ * they appear in. The SQLite backend (db_sqlite.c) is the embedded
+ * default; a PostgreSQL backend implements the same functions.
+ *
+ * A struct db is one connection, used by one thread at a time. */
+#ifndef HL_DB_H
+#define HL_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+enum { DB_ROW = 1, DB_DONE = 2 };
+
+/* Opens (creating when missing) the database at path, in WAL mode with
+ * synchronous=FULL and foreign keys on. Returns 0 and *out, or HL_EIO. */
+int db_open(const char *path, struct db **out);
+void db_close(struct db *db);
+/* Applies the migrations this build knows that the database lacks, in
+ * order, each in its own transaction. */
+int db_migrate(struct db *db);
+
+/* Prepares sql. Statements are cached per connection by the address of
+ * sql, so pass string literals; the returned statement is reset and has
+ * no bindings. Do not finalize it: db_close does. NULL on error. */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+/* Binds parameter $n (1-based). Text is copied. A NULL text binds NULL. */
+int db_bind_text(struct db_stmt *st, int n, const char *s);
+int db_bind_int64(struct db_stmt *st, int n, int64_t v);
+int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len);
+int db_bind_null(struct db_stmt *st, int n);
+/* Steps: DB_ROW when a row is ready, DB_DONE when finished, or HL_EEXIST
+ * on a unique-constraint violation, HL_EBUSY, HL_EIO. */
+int db_step(struct db_stmt *st);
+/* Column values of the current row; pointers last until the next step. */
+const char *db_column_text(struct db_stmt *st, int col); /* NULL for NULL */
+int64_t db_column_int64(struct db_stmt *st, int col);
+const void *db_column_blob(struct db_stmt *st, int col, size_t *len);
+/* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
+int64_t db_changes(struct db *db);
+/* Runs statements with no parameters and no rows (DDL, PRAGMA). */
+int db_exec(struct db *db, const char *sql);
+
+/* Transactions. begin takes the write lock at once. Savepoints nest
+ * inside a transaction so one failing unit can be undone alone. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+int db_savepoint(struct db *db);
+int db_release(struct db *db);
+int db_rollback_to(struct db *db);
+
+/* The backend's last error message, for logs. */
+const char *db_errmsg(struct db *db);
+
+#endif

@@ -1,0 +1,249 @@
+/* db_sqlite.c — the db.h statement API over SQLite, the embedded store.
+ *
+ * Durability: WAL with synchronous=FULL, so a COMMIT that returned has
+ * reached the disk. Statements are cached per connection by the address of
+ * their SQL text. Parameters are bound by name ("$N") because SQLite
+ * numbers $N parameters by first appearance, not by N. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "embedded.h"
+#include "err.h"
+#include "log.h"
+
+#define DB_CACHE 64
+
+struct db_stmt {
+	sqlite3_stmt *st;
+	struct db *db;
+};
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		struct db_stmt stmt;
+	} cache[DB_CACHE];
+	int ncache;
+};
+
+int db_open(const char *path, struct db **out)
+{
+	struct db *db = calloc(1, sizeof *db);
+	if (!db)
+		return HL_ENOMEM;
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("cannot open database %s: %s", path, db->h ? sqlite3_errmsg(db->h) : "?");
+		sqlite3_close(db->h);
+		free(db);
+		return HL_EIO;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA synchronous=FULL") ||
+	    db_exec(db, "PRAGMA foreign_keys=ON")) {
+		db_close(db);
+		return HL_EIO;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].stmt.st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		log_error("sql: %s", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return rc == SQLITE_BUSY ? HL_EBUSY : HL_EIO;
+	}
+	return 0;
+}
+
+struct db_stmt *db_prepare(struct db *db, const char *sql)
+{
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			struct db_stmt *s = &db->cache[i].stmt;
+			sqlite3_reset(s->st);
+			sqlite3_clear_bindings(s->st);
+			return s;
+		}
+	}
+	if (db->ncache == DB_CACHE) {
+		log_error("statement cache full");
+		return NULL;
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		log_error("sql prepare: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	int i = db->ncache++;
+	db->cache[i].sql = sql;
+	db->cache[i].stmt.st = st;
+	db->cache[i].stmt.db = db;
+	return &db->cache[i].stmt;
+}
+
+static int db_param(struct db_stmt *st, int n)
+{
+	char name[16];
+	int w = snprintf(name, sizeof name, "$%d", n);
+	if (w < 0 || (size_t)w >= sizeof name)
+		return 0;
+	return sqlite3_bind_parameter_index(st->st, name);
+}
+
+static int db_bind_rc(int rc)
+{
+	return rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? HL_ENOMEM : HL_EINVAL;
+}
+
+int db_bind_text(struct db_stmt *st, int n, const char *s)
+{
+	int i = db_param(st, n);
+	if (!i)
+		return HL_EINVAL;
+	if (!s)
+		return db_bind_rc(sqlite3_bind_null(st->st, i));
+	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, SQLITE_TRANSIENT));
+}
+
+int db_bind_int64(struct db_stmt *st, int n, int64_t v)
+{
+	int i = db_param(st, n);
+	return i ? db_bind_rc(sqlite3_bind_int64(st->st, i, v)) : HL_EINVAL;
+}
+
+int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len)
+{
+	int i = db_param(st, n);
+	if (!i)
+		return HL_EINVAL;
+	if (!p)
+		return db_bind_rc(sqlite3_bind_null(st->st, i));
+	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, SQLITE_TRANSIENT));
+}
+
+int db_bind_null(struct db_stmt *st, int n)
+{
+	int i = db_param(st, n);
+	return i ? db_bind_rc(sqlite3_bind_null(st->st, i)) : HL_EINVAL;
+}
+
+int db_step(struct db_stmt *st)
+{
+	int rc = sqlite3_step(st->st);
+	switch (rc) {
+	case SQLITE_ROW: return DB_ROW;
+	case SQLITE_DONE: return DB_DONE;
+	case SQLITE_BUSY: return HL_EBUSY;
+	case SQLITE_CONSTRAINT:
+		if (sqlite3_extended_errcode(st->db->h) == SQLITE_CONSTRAINT_UNIQUE ||
+		    sqlite3_extended_errcode(st->db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return HL_EEXIST;
+		/* fall through */
+	default:
+		log_error("sql step: %s", sqlite3_errmsg(st->db->h));
+		return HL_EIO;
+	}
+}
+
+const char *db_column_text(struct db_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st->st, col);
+}
+
+int64_t db_column_int64(struct db_stmt *st, int col)
+{
+	return sqlite3_column_int64(st->st, col);
+}
+
+const void *db_column_blob(struct db_stmt *st, int col, size_t *len)
+{
+	const void *p = sqlite3_column_blob(st->st, col);
+	*len = (size_t)sqlite3_column_bytes(st->st, col);
+	return p;
+}
+
+int64_t db_changes(struct db *db)
+{
+	return sqlite3_changes64(db->h);
+}
+
+int db_begin(struct db *db) { return db_exec(db, "BEGIN IMMEDIATE"); }
+int db_commit(struct db *db) { return db_exec(db, "COMMIT"); }
+int db_rollback(struct db *db) { return db_exec(db, "ROLLBACK"); }
+int db_savepoint(struct db *db) { return db_exec(db, "SAVEPOINT unit"); }
+int db_release(struct db *db) { return db_exec(db, "RELEASE unit"); }
+int db_rollback_to(struct db *db)
+{
+	int rc = db_exec(db, "ROLLBACK TO unit");
+	return rc ? rc : db_exec(db, "RELEASE unit");
+}
+
+const char *db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+/* Migrations are embedded as store/schema/sqlite/NNN_name.sql. */
+int db_migrate(struct db *db)
+{
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			"version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"))
+		return HL_EIO;
+	const char *prefix = "src/store/schema/sqlite/";
+	size_t plen = strlen(prefix);
+	for (int version = 1;; version++) {
+		const struct embedded_file *found = NULL;
+		for (const struct embedded_file *f = embedded_files; f->name; f++) {
+			if (strncmp(f->name, prefix, plen) == 0 && atoi(f->name + plen) == version) {
+				found = f;
+				break;
+			}
+		}
+		if (!found)
+			return 0;
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
+				       &q, NULL) != SQLITE_OK)
+			return HL_EIO;
+		sqlite3_bind_int(q, 1, version);
+		int have = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+		if (have)
+			continue;
+		if (db_begin(db))
+			return HL_EIO;
+		char rec[128];
+		int w = snprintf(rec, sizeof rec,
+				 "INSERT INTO schema_migrations VALUES (%d, strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ','now'))",
+				 version);
+		if (w < 0 || (size_t)w >= sizeof rec || db_exec(db, (const char *)found->data) ||
+		    db_exec(db, rec)) {
+			db_rollback(db);
+			log_error("migration %s failed", found->name);
+			return HL_EIO;
+		}
+		if (db_commit(db))
+			return HL_EIO;
+		log_info("applied migration %s", found->name + plen);
+	}
+}

@@ -1,0 +1,53 @@
+/* reports.h — the queries on reports that the core needs, written once for
+ * every backend. Nothing outside src/store/ holds SQL. */
+#ifndef HL_STORE_REPORTS_H
+#define HL_STORE_REPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "db.h"
+
+/* A new report, flattened for storage. All pointers are borrowed. */
+struct store_new_report {
+	const char *number;
+	const unsigned char *secret_hash; /* 32 bytes */
+	const char *kind, *channel, *where_seen, *exploitation_type;
+	const char *description, *location, *language;
+	const unsigned char *contact_sealed; /* NULL when no contact was given */
+	size_t contact_sealed_len;
+	bool may_contact;
+	const char *received_at;
+	const char *const *urls, *const *urls_norm;
+	size_t nurls;
+};
+
+/* What a reporter may see of their report, and what checks their secret. */
+struct store_report_status {
+	int64_t id;
+	char number[12];
+	unsigned char secret_hash[32];
+	char state[20];
+	const char *message; /* arena memory, NULL when the hotline wrote none */
+};
+
+/* Inserts a report and its URLs. Returns 0, HL_EEXIST when the number is
+ * taken (nothing was written), or HL_EIO. Call inside a transaction. */
+int store_report_insert(struct db *db, const struct store_new_report *r);
+/* Finds a report by canonical number. 0, HL_ENOTFOUND or HL_EIO. */
+int store_report_status(struct db *db, const char *number, struct store_report_status *out,
+			struct arena *a);
+/* Records information a reporter added (text may be NULL; URLs may be none). */
+int store_report_add(struct db *db, int64_t report_id, const char *text,
+		     const char *const *urls, const char *const *urls_norm, size_t nurls,
+		     const char *now);
+/* Changes the state and/or the public message (NULL leaves it as it is).
+ * Returns 0, HL_ENOTFOUND or HL_EIO. */
+int store_report_set(struct db *db, const char *number, const char *state, const char *message,
+		     const char *now);
+/* Number of reports stored. */
+int store_report_count(struct db *db, int64_t *out);
+
+#endif

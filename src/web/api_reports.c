@@ -1,0 +1,292 @@
+/* api_reports.c — the public JSON API: file a report, read its status,
+ * add information. Each JSON field is checked for its type here; every
+ * other rule is the shared validator's (core/report.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "http.h"
+#include "i18n.h"
+#include "utf8.h"
+
+/* Checks the content type and parses the body into an object, answering
+ * 400/415 itself when it cannot. */
+static json_t *read_json(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
+	    (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+		reply_json_error(r, 415, "content_type.unsupported");
+		return NULL;
+	}
+	if (!utf8_valid(buf_str(&r->body), r->body.len)) {
+		reply_json_error(r, 400, "utf8.invalid");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *v = json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v) {
+		reply_json_error(r, 400, "json.malformed");
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		reply_json_error(r, 400, "json.not_object");
+		return NULL;
+	}
+	return v;
+}
+
+/* The string at key, or NULL; records "type" when present but not a string. */
+static const char *get_string(json_t *o, const char *key, const char *path,
+			      struct field_errors *errs)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v)) {
+		field_errors_add(errs, path, "type");
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static bool check_unknown(json_t *o, const char *const *known, const char *prefix,
+			  struct field_errors *errs)
+{
+	const char *key;
+	json_t *val;
+	bool ok = true;
+	json_object_foreach(o, key, val)
+	{
+		(void)val;
+		bool found = false;
+		for (const char *const *k = known; *k; k++)
+			if (strcmp(*k, key) == 0)
+				found = true;
+		if (!found) {
+			char path[40];
+			snprintf(path, sizeof path, "%s%.30s", prefix, key);
+			field_errors_add(errs, path, "unknown");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Reads "urls" (an array of strings) into arena memory. */
+static void get_urls(struct req *r, json_t *o, const char ***urls, size_t *n,
+		     struct field_errors *errs)
+{
+	*urls = NULL;
+	*n = 0;
+	json_t *v = json_object_get(o, "urls");
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_array(v)) {
+		field_errors_add(errs, "urls", "type");
+		return;
+	}
+	size_t len = json_array_size(v);
+	if (len > REPORT_MAX_URLS) {
+		field_errors_add(errs, "urls", "too_many");
+		return;
+	}
+	const char **out = arena_alloc(&r->arena, (len + 1) * sizeof *out);
+	if (!out)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		json_t *u = json_array_get(v, i);
+		if (!json_is_string(u)) {
+			char path[32];
+			snprintf(path, sizeof path, "urls[%zu]", i);
+			field_errors_add(errs, path, "type");
+			out[i] = NULL;
+			continue;
+		}
+		out[i] = json_string_value(u);
+	}
+	*urls = out;
+	*n = len;
+}
+
+static void created(struct req *r)
+{
+	if (r->job_rc)
+		return reply_json_error(r, 503, "store.unavailable");
+	r->no_store = true;
+	reply_json(r, 201, json_pack("{s:s, s:s, s:s}", "number", r->receipt.number, "secret",
+				     r->receipt.secret, "state", "received"));
+	char loc[96];
+	snprintf(loc, sizeof loc, "/api/v1/reports/%s/status", r->receipt.number);
+	reply_header(r, "Location", loc);
+}
+
+void api_reports_create(struct req *r)
+{
+	json_t *body = read_json(r);
+	if (!body)
+		return;
+	static const char *const known[] = {"kind", "urls", "where", "description",
+					    "exploitation_type", "location", "language",
+					    "contact", NULL};
+	static const char *const contact_known[] = {"name", "email", "phone", "may_contact", NULL};
+	struct field_errors errs = {0};
+	struct report rep = {0};
+	check_unknown(body, known, "", &errs);
+	rep.channel = "api";
+	rep.kind = get_string(body, "kind", "kind", &errs);
+	rep.where_seen = get_string(body, "where", "where", &errs);
+	rep.description = get_string(body, "description", "description", &errs);
+	rep.exploitation_type = get_string(body, "exploitation_type", "exploitation_type", &errs);
+	rep.location = get_string(body, "location", "location", &errs);
+	rep.language = get_string(body, "language", "language", &errs);
+	get_urls(r, body, &rep.urls, &rep.nurls, &errs);
+	json_t *contact = json_object_get(body, "contact");
+	if (contact && !json_is_null(contact)) {
+		if (!json_is_object(contact)) {
+			field_errors_add(&errs, "contact", "type");
+		} else {
+			check_unknown(contact, contact_known, "contact.", &errs);
+			rep.contact_name = get_string(contact, "name", "contact.name", &errs);
+			rep.contact_email = get_string(contact, "email", "contact.email", &errs);
+			rep.contact_phone = get_string(contact, "phone", "contact.phone", &errs);
+			json_t *mc = json_object_get(contact, "may_contact");
+			if (mc && !json_is_boolean(mc) && !json_is_null(mc))
+				field_errors_add(&errs, "contact.may_contact", "type");
+			rep.may_contact = mc && json_is_true(mc);
+			if (!rep.contact_name && !rep.contact_email && !rep.contact_phone &&
+			    !field_errors_get(&errs, "contact.name") &&
+			    !field_errors_get(&errs, "contact.email") &&
+			    !field_errors_get(&errs, "contact.phone"))
+				field_errors_add(&errs, "contact", "required");
+		}
+	}
+	int rc = 0;
+	if (!errs.n)
+		rc = report_validate(&rep, &errs, &r->arena);
+	/* the strings were borrowed from the JSON tree: keep copies */
+	if (rc == HL_ENOMEM) {
+		json_decref(body);
+		return reply_json_error(r, 500, "internal");
+	}
+	if (errs.n) {
+		json_decref(body);
+		return reply_json_errors(r, 422, &errs);
+	}
+	struct report *keep = arena_alloc(&r->arena, sizeof *keep);
+	if (!keep) {
+		json_decref(body);
+		return reply_json_error(r, 500, "internal");
+	}
+	*keep = rep;
+	/* report_validate trimmed every field into the arena, except URLs
+	 * (urls[] point into the arena too, via report_trim); nothing left
+	 * points into body except NULLs */
+	json_decref(body);
+	r->state = keep;
+	req_suspend(r, created);
+	if (intake_submit_report(r->hl, keep, &r->arena, &r->receipt, req_resume, r))
+		req_resume(r, HL_ENOMEM);
+}
+
+/* Looks up {number} with the bearer secret; answers 404/429 itself. */
+static bool api_lookup(struct req *r, struct report_view *view)
+{
+	const char *auth = req_header(r, "Authorization");
+	const char *secret = NULL;
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+		secret = auth + 7;
+	uint64_t client = req_client(r);
+	unsigned retry = 0;
+	bool blocked = ratelimit_blocked(r->hl->lookups, client, &retry);
+	int rc = hotline_lookup(r->hl, r->arg, secret, view, &r->arena);
+	if (rc == 0)
+		return true;
+	if (rc != HL_ENOTFOUND) {
+		reply_json_error(r, 503, "store.unavailable");
+		return false;
+	}
+	if (blocked) {
+		reply_json_error(r, 429, "rate_limited");
+		char s[16];
+		snprintf(s, sizeof s, "%u", retry);
+		reply_header(r, "Retry-After", s);
+		return false;
+	}
+	ratelimit_fail(r->hl->lookups, client);
+	reply_json_error(r, 404, "not_found");
+	return false;
+}
+
+static void reply_status(struct req *r, unsigned status, const struct report_view *view)
+{
+	char key[64];
+	snprintf(key, sizeof key, "state.%s", view->state);
+	r->no_store = true;
+	reply_json(r, status,
+		   json_pack("{s:s, s:s, s:s, s:o}", "number", view->number, "state", view->state,
+			     "state_label", i18n_get(r->lang, key), "message",
+			     view->message ? json_string(view->message) : json_null()));
+}
+
+void api_reports_status(struct req *r)
+{
+	struct report_view view;
+	if (api_lookup(r, &view))
+		reply_status(r, 200, &view);
+}
+
+static void addition_created(struct req *r)
+{
+	if (r->job_rc)
+		return reply_json_error(r, 503, "store.unavailable");
+	reply_status(r, 201, r->state);
+}
+
+void api_reports_add(struct req *r)
+{
+	struct report_view *view = arena_alloc(&r->arena, sizeof *view);
+	if (!view)
+		return reply_json_error(r, 500, "internal");
+	if (!api_lookup(r, view))
+		return;
+	json_t *body = read_json(r);
+	if (!body)
+		return;
+	static const char *const known[] = {"text", "urls", NULL};
+	struct field_errors errs = {0};
+	check_unknown(body, known, "", &errs);
+	const char *text = report_trim(get_string(body, "text", "text", &errs), &r->arena);
+	const char **urls;
+	size_t n;
+	get_urls(r, body, &urls, &n, &errs);
+	const char **norms = arena_alloc(&r->arena, (n + 1) * sizeof *norms);
+	const char **kept = arena_alloc(&r->arena, (n + 1) * sizeof *kept);
+	if (!norms || !kept) {
+		json_decref(body);
+		return reply_json_error(r, 500, "internal");
+	}
+	for (size_t i = 0; i < n && urls[i]; i++) {
+		char path[32];
+		snprintf(path, sizeof path, "urls[%zu]", i);
+		const char *code = NULL;
+		kept[i] = report_trim(urls[i], &r->arena);
+		norms[i] = kept[i] ? report_url_normalise(kept[i], &code, &r->arena) : NULL;
+		if (!norms[i])
+			field_errors_add(&errs, path, code ? code : "required");
+	}
+	if (text && utf8_length(text) > REPORT_MAX_TEXT)
+		field_errors_add(&errs, "text", "too_long");
+	else if (text && utf8_has_controls(text, true))
+		field_errors_add(&errs, "text", "control_chars");
+	if (!errs.n && !text && n == 0)
+		field_errors_add(&errs, "text", "required");
+	json_decref(body);
+	if (errs.n)
+		return reply_json_errors(r, 422, &errs);
+	r->state = view;
+	req_suspend(r, addition_created);
+	if (intake_submit_addition(r->hl, view->id, text, kept, norms, n, &r->arena, req_resume, r))
+		req_resume(r, HL_ENOMEM);
+}

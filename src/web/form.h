@@ -1,0 +1,26 @@
+/* form.h — application/x-www-form-urlencoded bodies. */
+#ifndef HL_FORM_H
+#define HL_FORM_H
+
+#include <stddef.h>
+
+#include "arena.h"
+
+#define FORM_MAX_FIELDS 64
+
+struct form {
+	int n;
+	struct {
+		const char *name, *value;
+	} f[FORM_MAX_FIELDS];
+};
+
+/* Decodes body[0..len) into f ('+' is a space, %XX a byte). Values are
+ * arena memory and may hold any bytes but NUL; the caller checks UTF-8.
+ * Returns 0, HL_EINVAL for a bad escape or a NUL byte, HL_ETOOBIG past
+ * FORM_MAX_FIELDS fields, HL_ENOMEM. */
+int form_parse(const char *body, size_t len, struct form *f, struct arena *a);
+/* The first value of name, or NULL. */
+const char *form_get(const struct form *f, const char *name);
+
+#endif

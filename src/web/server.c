@@ -1,0 +1,415 @@
+/* server.c — libmicrohttpd listeners, routing and the generic request
+ * path (see server.h and http.h).
+ *
+ * Like GNU Taler's exchange: the route table is data; this file checks the
+ * path (404), the method (405) and the body size (413), and reads the body,
+ * before any handler runs. Requests waiting for the intake committer are
+ * suspended, not blocking a thread. No address is logged or stored. */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "http.h"
+#include "i18n.h"
+#include "log.h"
+#include "page.h"
+#include "tpl.h"
+
+#define REQ_ARENA_MAX (4u << 20)
+
+struct server {
+	struct MHD_Daemon *pub, *console;
+	struct server_ctx pub_ctx, console_ctx;
+};
+
+static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
+			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const char *req_header(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+uint64_t req_client(struct req *r)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return ratelimit_key(r->hl->lookups, "", 0);
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		return ratelimit_key(r->hl->lookups, &in->sin_addr, sizeof in->sin_addr);
+	}
+	if (sa->sa_family == AF_INET6) {
+		/* a /64 is one client: people get whole prefixes */
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		return ratelimit_key(r->hl->lookups, &in6->sin6_addr, 8);
+	}
+	return ratelimit_key(r->hl->lookups, "", 0);
+}
+
+void reply_header(struct req *r, const char *name, const char *value)
+{
+	if (r->resp)
+		MHD_add_response_header(r->resp, name, value);
+}
+
+void reply_bytes(struct req *r, unsigned status, const char *type, const void *body, size_t len)
+{
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	r->status = status;
+	if (!r->resp)
+		return;
+	reply_header(r, "Content-Type", type);
+	reply_header(r, "Content-Security-Policy", CSP);
+	reply_header(r, "Referrer-Policy", "no-referrer");
+	reply_header(r, "X-Content-Type-Options", "nosniff");
+	reply_header(r, "X-Frame-Options", "DENY");
+	reply_header(r, "Permissions-Policy", "interest-cohort=()");
+	reply_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	reply_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	if (r->no_store || status >= 400)
+		reply_header(r, "Cache-Control", "no-store");
+	if (r->lang)
+		reply_header(r, "Content-Language", r->lang);
+	if (status == 405 && r->route) {
+		char allow[64] = "";
+		for (const struct route *rt = routes; rt->path; rt++)
+			if (strcmp(rt->path, r->route->path) == 0 && (rt->listeners & r->ctx->which)) {
+				size_t l = strlen(allow);
+				snprintf(allow + l, sizeof allow - l, "%s%s", l ? ", " : "", rt->method);
+			}
+		reply_header(r, "Allow", allow);
+	}
+}
+
+void reply_json(struct req *r, unsigned status, json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(v);
+	if (!s) {
+		reply_bytes(r, 500, "application/json", "{\"errors\":[]}", 13);
+		return;
+	}
+	reply_bytes(r, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+static json_t *json_error(struct req *r, const char *field, const char *code)
+{
+	/* "urls[3]" takes the message written for "urls" */
+	char base[40] = "";
+	if (field) {
+		snprintf(base, sizeof base, "%s", field);
+		char *br = strchr(base, '[');
+		if (br)
+			*br = '\0';
+	}
+	const char *msg = page_error_message(r, field ? base : NULL, code);
+	return json_pack("{s:o, s:s, s:s}", "field", field ? json_string(field) : json_null(), "code",
+			 code, "message", msg);
+}
+
+void reply_json_errors(struct req *r, unsigned status, const struct field_errors *errs)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < errs->n; i++)
+		json_array_append_new(arr, json_error(r, errs->e[i].field[0] ? errs->e[i].field : NULL,
+						      errs->e[i].code));
+	reply_json(r, status, json_pack("{s:o}", "errors", arr));
+}
+
+void reply_json_error(struct req *r, unsigned status, const char *code)
+{
+	json_t *arr = json_array();
+	json_array_append_new(arr, json_error(r, NULL, code));
+	reply_json(r, status, json_pack("{s:o}", "errors", arr));
+}
+
+void reply_error(struct req *r, unsigned status, const char *code)
+{
+	if ((r->route && r->route->json) || strncmp(r->path, "/api/", 5) == 0)
+		reply_json_error(r, status, code);
+	else
+		reply_html_error(r, status, code);
+}
+
+void req_suspend(struct req *r, req_handler cont)
+{
+	r->cont = cont;
+	r->suspended = true;
+	MHD_suspend_connection(r->conn);
+}
+
+void req_resume(void *arg, int rc)
+{
+	struct req *r = arg;
+	r->job_rc = rc;
+	r->resumed = true;
+	MHD_resume_connection(r->conn);
+}
+
+/* Matches path against pattern ('*' = one non-empty segment). */
+static bool route_match(const char *pattern, const char *path, const char **arg, struct arena *a)
+{
+	*arg = NULL;
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			const char *seg_end = strchr(path, '/');
+			size_t n = seg_end ? (size_t)(seg_end - path) : strlen(path);
+			if (n == 0)
+				return false;
+			*arg = arena_strndup(a, path, n);
+			path += n;
+			pattern++;
+			continue;
+		}
+		if (*pattern != *path)
+			return false;
+		pattern++;
+		path++;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static void route_find(struct req *r)
+{
+	const struct route *path_hit = NULL;
+	for (const struct route *rt = routes; rt->path; rt++) {
+		if (!(rt->listeners & r->ctx->which))
+			continue;
+		const char *arg;
+		if (!route_match(rt->path, r->path, &arg, &r->arena))
+			continue;
+		path_hit = rt;
+		if (strcmp(rt->method, r->method) == 0) {
+			r->route = rt;
+			r->arg = arg;
+			return;
+		}
+	}
+	if (path_hit) {
+		r->route = path_hit;
+		r->bad_method = true;
+	}
+}
+
+static enum MHD_Result queue(struct req *r)
+{
+	if (!r->resp)
+		reply_error(r, 500, "internal");
+	if (!r->resp)
+		return MHD_NO;
+	return MHD_queue_response(r->conn, r->status, r->resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct server_ctx *ctx = cls;
+	struct req *r = *con_cls;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		*con_cls = r;
+		r->conn = conn;
+		r->ctx = ctx;
+		r->hl = ctx->hl;
+		arena_init(&r->arena, REQ_ARENA_MAX);
+		r->method = strcmp(method, "HEAD") == 0 ? "GET" : method;
+		r->path = url;
+		r->lang = i18n_pick(req_query(r, "lang"), req_header(r, "Accept-Language"));
+		route_find(r);
+		buf_init(&r->body, r->route ? r->route->max_body : 0);
+		const char *cl = req_header(r, "Content-Length");
+		if (cl && r->route && !r->bad_method) {
+			char *end;
+			unsigned long long n = strtoull(cl, &end, 10);
+			if (*end || n > r->route->max_body) {
+				reply_error(r, 413, "body.too_large");
+				return queue(r);
+			}
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->body_too_big && buf_append(&r->body, upload, *upload_size))
+			r->body_too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->resumed) {
+		r->resumed = false;
+		r->suspended = false;
+		r->cont(r);
+	} else if (!r->route) {
+		reply_error(r, 404, "not_found");
+	} else if (r->bad_method) {
+		reply_error(r, 405, "method.not_allowed");
+	} else if (r->body_too_big) {
+		reply_error(r, 413, "body.too_large");
+	} else {
+		r->route->handler(r);
+	}
+	if (r->suspended)
+		return MHD_YES;
+	return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct req *r = *con_cls;
+	if (!r)
+		return;
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	buf_free(&r->body);
+	arena_free(&r->arena);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char line[512];
+	int w = vsnprintf(line, sizeof line, fmt, ap);
+	if (w < 0)
+		return;
+	/* MHD's messages can name the peer's address: never log those */
+	if (strstr(line, "client") || strstr(line, "address"))
+		return;
+	size_t n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_error("http: %s", line);
+}
+
+int server_parse_addr(const char *s, struct sockaddr_storage *ss, unsigned *len)
+{
+	char host[256];
+	const char *colon;
+	const char *port_s;
+	memset(ss, 0, sizeof *ss);
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof host)
+			return HL_EINVAL;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		port_s = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof host)
+			return HL_EINVAL;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		port_s = colon + 1;
+	}
+	char *end;
+	unsigned long port = strtoul(port_s, &end, 10);
+	if (!*port_s || *end || port > 65535)
+		return HL_EINVAL;
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof host, "127.0.0.1");
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof *in;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *in6;
+		return 0;
+	}
+	return HL_EINVAL;
+}
+
+static struct MHD_Daemon *start_one(struct server_ctx *ctx, const char *addr, unsigned threads)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+	if (server_parse_addr(addr, &ss, &len)) {
+		log_error("cannot read listen address '%s' (want ADDR:PORT)", addr);
+		return NULL;
+	}
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 4096u,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		1024u, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+	if (!d)
+		log_error("cannot listen on %s", addr);
+	return d;
+}
+
+int server_start(struct hotline *hl, const struct server_options *opt, struct server **out)
+{
+	struct server *s = calloc(1, sizeof *s);
+	if (!s)
+		return HL_ENOMEM;
+	s->pub_ctx = (struct server_ctx){.hl = hl, .which = LISTEN_PUBLIC};
+	s->console_ctx = (struct server_ctx){.hl = hl, .which = LISTEN_CONSOLE};
+	s->pub = start_one(&s->pub_ctx, opt->listen, opt->threads ? opt->threads : 2);
+	s->console = s->pub ? start_one(&s->console_ctx, opt->console_listen, 1) : NULL;
+	if (!s->pub || !s->console) {
+		server_stop(s);
+		return HL_EIO;
+	}
+	*out = s;
+	return 0;
+}
+
+unsigned server_port(struct server *s, int console)
+{
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(console ? s->console : s->pub, MHD_DAEMON_INFO_BIND_PORT);
+	return di ? di->port : 0;
+}
+
+void server_stop(struct server *s)
+{
+	if (!s)
+		return;
+	/* stop taking connections, let those waiting on a commit finish */
+	if (s->pub)
+		MHD_quiesce_daemon(s->pub);
+	usleep(200 * 1000);
+	if (s->pub)
+		MHD_stop_daemon(s->pub);
+	if (s->console)
+		MHD_stop_daemon(s->console);
+	free(s);
+}
