@@ -11,6 +11,7 @@
 #   INTAKE_DURATION      length of each run [10s]
 #   INTAKE_RATE          target of the rate-limited run, requests/s [5000]
 #   INTAKE_TIMEOUT       wrk's socket timeout [10s]
+#   INTAKE_PACING        schedule | fixed: how report.lua paces run 2 [schedule]
 #   HOTLINE_SERVE_ARGS   extra arguments to `hotline serve` (e.g. --threads 4)
 #   INTAKE_KEEP=1        keep the temporary data folder (its path is printed)
 #
@@ -90,7 +91,7 @@ acked_total=0
 declare -A result
 wrk_run() {  # label target-rate(0=unlimited)
   local label=$1 r=$2 out
-  out=$(INTAKE_RUN="$label-$$" INTAKE_RATE="$r" INTAKE_CONNECTIONS="$conns" \
+  out=$(INTAKE_RUN="$label-$$" INTAKE_RATE="$r" INTAKE_CONNECTIONS="$conns" INTAKE_THREADS="$threads" \
     wrk -t"$threads" -c"$conns" -d"$duration" --timeout "$timeout" --latency \
     -s "$lua" "$public")
   echo "$out" | sed 's/^/  /'
@@ -112,7 +113,7 @@ line1=$(printf 'intake: %.0f reports/s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, n
 [ "${result[other_statuses]}" = - ] || line1="$line1 (statuses ${result[other_statuses]})"
 
 echo
-echo "== run 2: rate-limited to $rate requests/s (Lua delay(), $conns connections) =="
+echo "== run 2: rate-limited to $rate requests/s (Lua delay(), ${INTAKE_PACING:-schedule} pacing) =="
 wrk_run rate "$rate"
 line2=$(printf 'intake@%s/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, achieved %.0f reports/s, non-201 %d, socket errors %d' \
   "$rate" "${result[p50_ms]}" "${result[p90_ms]}" "${result[p99_ms]}" \
@@ -120,8 +121,17 @@ line2=$(printf 'intake@%s/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, achieved %.0
 [ "${result[other_statuses]}" = - ] || line2="$line2 (statuses ${result[other_statuses]})"
 
 # --- stop the server, then count what is stored ----------------------------
-kill -TERM "$server_pid"
-wait "$server_pid" 2>/dev/null || true
+server_died=""
+if kill -0 "$server_pid" 2>/dev/null; then
+  kill -TERM "$server_pid"
+  wait "$server_pid" 2>/dev/null || true
+else
+  status=0
+  wait "$server_pid" 2>/dev/null || status=$?
+  server_died="server exited during the bench (wait status $status)"
+  echo "bench-intake: $server_died; last lines of its stderr:" >&2
+  tail -n 20 "$work/server.log" >&2
+fi
 server_pid=""
 
 db=$work/var/hotline.db
@@ -141,6 +151,10 @@ echo "stored=$stored acked=$acked_total"
 # one request in flight per connection, which the server may have committed
 # without wrk reading the 201, so stored may exceed acked by at most
 # 2 runs x connections; more than that means reports appeared from nowhere.
+if [ -n "$server_died" ]; then
+  echo "bench-intake: FAILED: $server_died" >&2
+  exit 1
+fi
 if [ "$stored" -lt "$acked_total" ]; then
   echo "bench-intake: LOST REPORTS: $stored stored < $acked_total acknowledged with 201" >&2
   exit 1

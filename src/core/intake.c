@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "err.h"
@@ -40,52 +41,84 @@ struct intake {
 	struct intake_job *head, **tail;
 	bool stopping;
 	struct db *db;
+	uint64_t commits;
+	pthread_t checkpointer;
+	pthread_cond_t ckpt_wake;
+	bool has_checkpointer;
+	struct db *ckpt_db;
 };
 
-static int job_run(struct db *db, struct intake_job *j, const char *now)
+/* next_id is the id the next report takes; the committer is the only
+ * writer of reports, so it counts on from the store's highest id. */
+static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t *next_id)
 {
 	if (j->type == JOB_ADDITION)
 		return store_report_add(db, j->report_id, j->text, j->urls, j->urls_norm, j->nurls, now);
 	j->rec.received_at = now;
 	for (int t = 0; t < INTAKE_NUMBER_TRIES; t++) {
-		receipt_number_new(j->receipt->number);
+		if (!*next_id && store_report_next_id(db, next_id))
+			return HL_EIO;
+		if (!receipt_number_for_id((unsigned long long)*next_id, j->receipt->number))
+			return HL_ETOOBIG;
+		j->rec.id = *next_id;
 		j->rec.number = j->receipt->number;
 		int rc = store_report_insert(db, &j->rec);
-		if (rc != HL_EEXIST)
+		if (rc != HL_EEXIST) {
+			if (!rc)
+				(*next_id)++;
 			return rc;
+		}
+		*next_id = 0; /* someone else wrote: read the highest id again */
 	}
 	return HL_EEXIST;
+}
+
+/* Runs the batch in one transaction. With units, each job gets its own
+ * savepoint so a failing job is undone alone; without, the first failure
+ * fails the attempt (the fast path: failures are rare). Returns 0 when the
+ * transaction committed, HL_EINVAL when a job failed without units, or the
+ * database's error. */
+static int intake_try_batch(struct intake *in, struct intake_job *batch, const char *now,
+			    bool units)
+{
+	int rc = db_begin(in->db);
+	if (rc)
+		return rc;
+	int64_t next_id = 0;
+	for (struct intake_job *j = batch; j; j = j->next) {
+		if (units && db_savepoint(in->db)) {
+			rc = HL_EIO;
+			break;
+		}
+		j->rc = job_run(in->db, j, now, &next_id);
+		if (!units && j->rc) {
+			rc = HL_EINVAL;
+			break;
+		}
+		if (units && (j->rc ? db_rollback_to(in->db) : db_release(in->db))) {
+			rc = HL_EIO;
+			break;
+		}
+		if (j->rc)
+			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
+	}
+	if (!rc && db_commit(in->db)) {
+		log_error("intake: commit failed: %s", db_errmsg(in->db));
+		rc = HL_EIO;
+	}
+	if (rc)
+		db_rollback(in->db);
+	return rc;
 }
 
 static void intake_commit_batch(struct intake *in, struct intake_job *batch)
 {
 	char now[21];
 	time_now_iso(now);
-	int rc = db_begin(in->db);
-	for (struct intake_job *j = batch; j; j = j->next) {
-		if (rc) {
-			j->rc = rc;
-			continue;
-		}
-		if (db_savepoint(in->db)) {
-			j->rc = HL_EIO;
-			continue;
-		}
-		j->rc = job_run(in->db, j, now);
-		if (j->rc) {
-			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
-			if (db_rollback_to(in->db))
-				rc = HL_EIO;
-		} else if (db_release(in->db)) {
-			j->rc = HL_EIO;
-		}
-	}
-	if (!rc && db_commit(in->db)) {
-		log_error("intake: commit failed: %s", db_errmsg(in->db));
-		rc = HL_EIO;
-	}
+	int rc = intake_try_batch(in, batch, now, false);
+	if (rc == HL_EINVAL)
+		rc = intake_try_batch(in, batch, now, true);
 	if (rc) {
-		db_rollback(in->db);
 		for (struct intake_job *j = batch; j; j = j->next)
 			if (!j->rc)
 				j->rc = rc;
@@ -100,6 +133,7 @@ static void intake_commit_batch(struct intake *in, struct intake_job *batch)
 static void *intake_main(void *arg)
 {
 	struct intake *in = arg;
+	pthread_setname_np(pthread_self(), "hl-intake");
 	pthread_mutex_lock(&in->lock);
 	for (;;) {
 		while (!in->head && !in->stopping)
@@ -119,6 +153,36 @@ static void *intake_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&in->lock);
 		intake_commit_batch(in, batch);
+		__atomic_add_fetch(&in->commits, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&in->lock);
+	}
+	pthread_mutex_unlock(&in->lock);
+	return NULL;
+}
+
+/* Checkpoints the log every 100 ms while commits happen, on its own
+ * connection, so the committer never stalls on a checkpoint. */
+static void *intake_checkpoint_main(void *arg)
+{
+	struct intake *in = arg;
+	uint64_t seen = 0;
+	pthread_setname_np(pthread_self(), "hl-checkpoint");
+	pthread_mutex_lock(&in->lock);
+	while (!in->stopping) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&in->ckpt_wake, &in->lock, &until);
+		uint64_t now = __atomic_load_n(&in->commits, __ATOMIC_RELAXED);
+		if (now == seen || in->stopping)
+			continue;
+		seen = now;
+		pthread_mutex_unlock(&in->lock);
+		db_checkpoint(in->ckpt_db);
 		pthread_mutex_lock(&in->lock);
 	}
 	pthread_mutex_unlock(&in->lock);
@@ -134,14 +198,27 @@ int intake_start(struct intake **out, const char *db_path)
 		free(in);
 		return HL_EIO;
 	}
+	if (db_open(db_path, &in->ckpt_db)) {
+		db_close(in->db);
+		free(in);
+		return HL_EIO;
+	}
+	db_no_autocheckpoint(in->db);
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->wake, NULL);
+	pthread_cond_init(&in->ckpt_wake, NULL);
 	in->tail = &in->head;
 	if (pthread_create(&in->thread, NULL, intake_main, in) != 0) {
 		db_close(in->db);
+		db_close(in->ckpt_db);
 		free(in);
 		return HL_ENOMEM;
 	}
+	if (pthread_create(&in->checkpointer, NULL, intake_checkpoint_main, in) != 0) {
+		intake_stop(in);
+		return HL_ENOMEM;
+	}
+	in->has_checkpointer = true;
 	*out = in;
 	return 0;
 }
@@ -153,9 +230,15 @@ void intake_stop(struct intake *in)
 	pthread_mutex_lock(&in->lock);
 	in->stopping = true;
 	pthread_cond_signal(&in->wake);
+	pthread_cond_signal(&in->ckpt_wake);
 	pthread_mutex_unlock(&in->lock);
 	pthread_join(in->thread, NULL);
+	if (in->has_checkpointer)
+		pthread_join(in->checkpointer, NULL);
+	db_checkpoint(in->ckpt_db);
+	db_close(in->ckpt_db);
 	db_close(in->db);
+	pthread_cond_destroy(&in->ckpt_wake);
 	pthread_mutex_destroy(&in->lock);
 	pthread_cond_destroy(&in->wake);
 	free(in);

@@ -34,16 +34,20 @@ static void receipt_number_format(const char digits[9], char out[RECEIPT_NUMBER_
 	out[11] = '\0';
 }
 
-void receipt_number_new(char out[RECEIPT_NUMBER_SIZE])
+bool receipt_number_for_id(unsigned long long id, char out[RECEIPT_NUMBER_SIZE])
 {
-	char d[10];
-	uint32_t v = randombytes_uniform(100000000u);
+	if (id < 1 || id > RECEIPT_MAX_ID)
+		return false;
+	/* start at 100-000-00x so every number has its nine digits */
+	unsigned long long v = 10000000ULL + id;
+	char d[9];
 	for (int i = 7; i >= 0; i--) {
 		d[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
 	d[8] = (char)('0' + receipt_damm(d, 8));
 	receipt_number_format(d, out);
+	return true;
 }
 
 bool receipt_number_parse(const char *in, char out[RECEIPT_NUMBER_SIZE])

@@ -1,8 +1,11 @@
 /* receipt.h — what a reporter keeps to follow up: a report number that is
  * easy to read aloud, and a secret shown once.
  *
- * Number: 9 digits "NNN-NNN-NNN", 8 random and a Damm check digit, which
- * catches every single wrong digit and every swap of neighbours.
+ * Number: 9 digits "NNN-NNN-NNN": 8 digits that follow the report's place
+ * in the store (so inserts append to the index, which keeps intake fast;
+ * the secret, not the number, is what protects a report) and a Damm check
+ * digit, which catches every single wrong digit and every swap of
+ * neighbours.
  * Secret: 28 Crockford base32 characters (140 random bits), shown as 7
  * groups of 4. Only a keyed hash of the secret is stored. */
 #ifndef HL_RECEIPT_H
@@ -19,8 +22,10 @@
 
 /* The Damm check digit (0-9) of the n ASCII digits in d. */
 int receipt_damm(const char *d, size_t n);
-/* A new random number, formatted "NNN-NNN-NNN". */
-void receipt_number_new(char out[RECEIPT_NUMBER_SIZE]);
+/* The number of the report stored as id (1 .. RECEIPT_MAX_ID), formatted
+ * "NNN-NNN-NNN". Returns false past the range. */
+#define RECEIPT_MAX_ID 89999999ULL
+bool receipt_number_for_id(unsigned long long id, char out[RECEIPT_NUMBER_SIZE]);
 /* Reads a number as a person typed it (digits with any spaces or dashes);
  * writes the canonical "NNN-NNN-NNN" form. Returns false when it is not 9
  * digits or its check digit is wrong. */

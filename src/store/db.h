@@ -55,6 +55,13 @@ int db_savepoint(struct db *db);
 int db_release(struct db *db);
 int db_rollback_to(struct db *db);
 
+/* Copies committed pages from the write-ahead log into the database
+ * without blocking writers (SQLite); a no-op where the backend has none. */
+int db_checkpoint(struct db *db);
+/* Stops this connection from checkpointing on its own after commits, for a
+ * writer whose checkpoints run elsewhere. */
+void db_no_autocheckpoint(struct db *db);
+
 /* The backend's last error message, for logs. */
 const char *db_errmsg(struct db *db);
 

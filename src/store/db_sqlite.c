@@ -16,9 +16,12 @@
 
 #define DB_CACHE 64
 
+#define DB_MAX_PARAMS 32
+
 struct db_stmt {
 	sqlite3_stmt *st;
 	struct db *db;
+	unsigned char index[DB_MAX_PARAMS + 1]; /* $N -> SQLite's parameter index */
 };
 
 struct db {
@@ -45,7 +48,8 @@ int db_open(const char *path, struct db **out)
 	}
 	sqlite3_busy_timeout(db->h, 10000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA synchronous=FULL") ||
-	    db_exec(db, "PRAGMA foreign_keys=ON")) {
+	    db_exec(db, "PRAGMA foreign_keys=ON") ||
+	    db_exec(db, "PRAGMA journal_size_limit=67108864")) {
 		db_close(db);
 		return HL_EIO;
 	}
@@ -95,19 +99,27 @@ struct db_stmt *db_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	int i = db->ncache++;
+	struct db_stmt *s = &db->cache[i].stmt;
 	db->cache[i].sql = sql;
-	db->cache[i].stmt.st = st;
-	db->cache[i].stmt.db = db;
-	return &db->cache[i].stmt;
+	s->st = st;
+	s->db = db;
+	memset(s->index, 0, sizeof s->index);
+	/* SQLite numbers $N by first appearance: map each N to its index once */
+	int count = sqlite3_bind_parameter_count(st);
+	for (int k = 1; k <= count; k++) {
+		const char *name = sqlite3_bind_parameter_name(st, k);
+		if (name && name[0] == '$') {
+			int n = atoi(name + 1);
+			if (n >= 1 && n <= DB_MAX_PARAMS)
+				s->index[n] = (unsigned char)k;
+		}
+	}
+	return s;
 }
 
 static int db_param(struct db_stmt *st, int n)
 {
-	char name[16];
-	int w = snprintf(name, sizeof name, "$%d", n);
-	if (w < 0 || (size_t)w >= sizeof name)
-		return 0;
-	return sqlite3_bind_parameter_index(st->st, name);
+	return n >= 1 && n <= DB_MAX_PARAMS ? st->index[n] : 0;
 }
 
 static int db_bind_rc(int rc)
@@ -196,6 +208,17 @@ int db_rollback_to(struct db *db)
 {
 	int rc = db_exec(db, "ROLLBACK TO unit");
 	return rc ? rc : db_exec(db, "RELEASE unit");
+}
+
+int db_checkpoint(struct db *db)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : HL_EIO;
+}
+
+void db_no_autocheckpoint(struct db *db)
+{
+	sqlite3_wal_autocheckpoint(db->h, 0);
 }
 
 const char *db_errmsg(struct db *db)

@@ -8,9 +8,10 @@
 #include "err.h"
 
 static const char SQL_INSERT_REPORT[] =
-	"INSERT INTO reports (number, secret_hash, kind, channel, where_seen, exploitation_type,"
+	"INSERT INTO reports (id, number, secret_hash, kind, channel, where_seen, exploitation_type,"
 	" description, location, language, contact_sealed, may_contact, received_at, updated_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id";
+	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+static const char SQL_NEXT_ID[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM reports";
 static const char SQL_INSERT_URL[] =
 	"INSERT INTO report_urls (report_id, addition_id, position, url, url_norm)"
 	" VALUES ($1, $2, $3, $4, $5)";
@@ -69,13 +70,21 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	db_bind_blob(st, 10, r->contact_sealed, r->contact_sealed_len);
 	db_bind_int64(st, 11, r->may_contact ? 1 : 0);
 	db_bind_text(st, 12, r->received_at);
-	int rc = db_step(st);
-	if (rc != DB_ROW)
-		return rc < 0 ? rc : HL_EIO;
-	int64_t id = db_column_int64(st, 0);
-	if (db_step(st) != DB_DONE)
+	db_bind_int64(st, 13, r->id);
+	int rc = step_done(st);
+	if (rc)
+		return rc;
+	return insert_urls(db, r->id, 0, r->urls, r->urls_norm, r->nurls);
+}
+
+int store_report_next_id(struct db *db, int64_t *out)
+{
+	struct db_stmt *st = db_prepare(db, SQL_NEXT_ID);
+	if (!st || db_step(st) != DB_ROW)
 		return HL_EIO;
-	return insert_urls(db, id, 0, r->urls, r->urls_norm, r->nurls);
+	*out = db_column_int64(st, 0);
+	db_step(st);
+	return 0;
 }
 
 int store_report_status(struct db *db, const char *number, struct store_report_status *out,

@@ -12,6 +12,7 @@
 
 /* A new report, flattened for storage. All pointers are borrowed. */
 struct store_new_report {
+	int64_t id; /* chosen by the caller: see store_report_next_id */
 	const char *number;
 	const unsigned char *secret_hash; /* 32 bytes */
 	const char *kind, *channel, *where_seen, *exploitation_type;
@@ -33,8 +34,10 @@ struct store_report_status {
 	const char *message; /* arena memory, NULL when the hotline wrote none */
 };
 
-/* Inserts a report and its URLs. Returns 0, HL_EEXIST when the number is
- * taken (nothing was written), or HL_EIO. Call inside a transaction. */
+/* The id the next report should take (one past the highest). */
+int store_report_next_id(struct db *db, int64_t *out);
+/* Inserts a report and its URLs. Returns 0, HL_EEXIST when the id or number
+ * is taken (nothing was written), or HL_EIO. Call inside a transaction. */
 int store_report_insert(struct db *db, const struct store_new_report *r);
 /* Finds a report by canonical number. 0, HL_ENOTFOUND or HL_EIO. */
 int store_report_status(struct db *db, const char *number, struct store_report_status *out,

@@ -134,8 +134,18 @@ async function frenchPage() {
   return { context, page, foreign };
 }
 
+// French, in the markup and in the words: <html lang="fr">, and the visible
+// text has more French than English function words (catches pages marked
+// fr whose text fell back to English).
+const FR_WORDS = /(?<![\p{L}'’])(le|la|les|des|du|un|une|et|est|votre|vos|vous|nous|pour|avec|dans|sur|pas|qui|que)(?![\p{L}'’])/giu;
+const EN_WORDS = /(?<![\p{L}'’])(the|your|you|we|and|is|are|for|with|to|of|what|this|that|not)(?![\p{L}'’])/giu;
 async function assertFrench(page, where) {
   assert.equal(await page.locator('html').getAttribute('lang'), 'fr', `<html lang> on ${where}`);
+  const text = await page.locator('body').innerText();
+  const fr = (text.match(FR_WORDS) || []).length;
+  const en = (text.match(EN_WORDS) || []).length;
+  assert.ok(fr > en, `text of ${where} is French (French words ${fr}, English words ${en}):\n`
+    + text.slice(0, 400));
 }
 
 // The form holding a given field, and its submit button.

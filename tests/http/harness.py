@@ -42,11 +42,24 @@ def hotline_bin():
     return os.environ.get("HOTLINE_BIN") or os.path.join(REPO, "build", "hotline")
 
 
+def _retry_exec(fn):
+    """Calls FN, retrying for a few seconds while the binary cannot be
+    executed (it may be in the middle of being rebuilt)."""
+    for attempt in range(20):
+        try:
+            return fn()
+        except (PermissionError, FileNotFoundError, OSError) as e:
+            if attempt == 19 or isinstance(e, subprocess.SubprocessError):
+                raise
+            time.sleep(0.5)
+
+
 def run_cli(args, timeout=30, env=None):
     """Runs `hotline ARGS...` to completion; returns CompletedProcess (text)."""
-    return subprocess.run([hotline_bin()] + list(args), stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          timeout=timeout, text=True, errors="replace", env=env)
+    return _retry_exec(lambda: subprocess.run(
+        [hotline_bin()] + list(args), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=timeout, text=True, errors="replace", env=env))
 
 
 # --------------------------------------------------------------------------
@@ -273,9 +286,9 @@ class Server:
         self.stdout_path = os.path.join(self.logs, "stdout.%d.log" % self.runs)
         self.stderr_path = os.path.join(self.logs, "stderr.%d.log" % self.runs)
         self._stderr_f = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE,
-                                     stderr=self._stderr_f)
+        self.proc = _retry_exec(lambda: subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._stderr_f))
         self.public = self.console = None
         ready = threading.Event()
         state = {"public": None, "console": None, "ready": False, "order": []}
@@ -328,6 +341,8 @@ class Server:
     def _finish(self):
         if getattr(self, "_reader", None):
             self._reader.join(5)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
         if getattr(self, "_stderr_f", None):
             self._stderr_f.close()
             self._stderr_f = None
@@ -456,7 +471,7 @@ class ServerTestCase(unittest.TestCase):
         """BODY is a JSON error list whose first error has CODE and FIELD
         (field="any" skips the field check). Returns the error dict."""
         j = parse_json(body) if isinstance(body, (bytes, bytearray)) else body
-        self.assertIsInstance(j, dict, "%s: not a JSON object: %r" % (msg, body[:300]))
+        self.assertIsInstance(j, dict, "%s: not a JSON object: %r" % (msg, str(body)[:300]))
         self.assertIn("errors", j, msg)
         errs = j["errors"]
         self.assertIsInstance(errs, list, msg)

@@ -45,8 +45,9 @@ class ApiErrors(ServerTestCase):
         self.before = self.srv.count_reports()
 
     def nothing_stored(self, what):
-        self.assertEqual(self.srv.count_reports(), self.before,
-                         "%s: a refused request stored a report" % what)
+        now, before = self.srv.count_reports(), self.before
+        self.before = now
+        self.assertEqual(now, before, "%s: a refused request stored a report" % what)
 
     def send(self, raw, ctype="application/json", lang=None, extra=None):
         h = {}
@@ -63,8 +64,12 @@ class ApiErrors(ServerTestCase):
 
     def expect(self, raw, status, code, field="any", ctype="application/json"):
         """Sends RAW, expects STATUS/CODE/FIELD, nothing stored, and a
-        message that differs between en and fr."""
+        message that differs between en and fr (each case a subTest)."""
         what = repr(raw)[:160]
+        with self.subTest(case=what):
+            self._expect(raw, status, code, field, ctype, what)
+
+    def _expect(self, raw, status, code, field, ctype, what):
         s, h, b = self.send(raw, ctype, lang="en")
         self.assertEqual(s, status, "%s -> %s %r" % (what, s, b[:400]))
         self.assertTrue(h.get("Content-Type", "").startswith("application/json"),
@@ -74,14 +79,17 @@ class ApiErrors(ServerTestCase):
         s, h, b = self.send(raw, ctype, lang="fr")
         self.assertEqual(s, status, "%s (fr) -> %s %r" % (what, s, b[:400]))
         e_fr = self.assertErrorBody(b, status, code, field, what)
+        self.nothing_stored(what)
         self.assertNotEqual(e_en["message"], e_fr["message"],
                             "%s: fr message same as en: %r" % (what, e_en["message"]))
-        self.nothing_stored(what)
-        return e_en
 
     def expect_refused(self, raw, what=""):
         """For inputs where the contract allows more than one code: a 400
         or 422 with a well-formed error body, nothing stored, server alive."""
+        with self.subTest(case=repr(what)[:160]):
+            self._expect_refused(raw, what)
+
+    def _expect_refused(self, raw, what):
         s, h, b = self.send(raw)
         self.assertIn(s, (400, 422), "%s -> %s %r" % (what, s, b[:300]))
         j = parse_json(b)
@@ -95,10 +103,13 @@ class ApiErrors(ServerTestCase):
         self.assertEqual(s, 200, "server unhealthy after %s" % what)
 
     def accepted(self, raw, what="", ctype="application/json"):
-        s, h, b = self.send(raw, ctype)
-        self.assertEqual(s, 201, "%s -> %s %r" % (what or repr(raw)[:160], s, b[:400]))
-        self.assertEqual(self.srv.count_reports(), self.before + 1)
-        self.before += 1
+        what = what or repr(raw)[:160]
+        with self.subTest(case=what):
+            s, h, b = self.send(raw, ctype)
+            now, before = self.srv.count_reports(), self.before
+            self.before = now
+            self.assertEqual(s, 201, "%s -> %s %r" % (what, s, b[:400]))
+            self.assertEqual(now, before + 1)
 
     # ---- 400
     def test_malformed_json(self):
@@ -176,13 +187,15 @@ class ApiErrors(ServerTestCase):
             self.expect(obj, 422, "required", field)
 
     def test_contact_without_any_means(self):
-        for contact in ({}, {"may_contact": True}, {"name": "", "email": "", "phone": ""}):
-            s, _, b = self.send(am(contact=contact))
-            self.assertEqual(s, 422, b)
-            j = parse_json(b)
-            fields = [e["field"] or "" for e in j["errors"]]
-            self.assertTrue(any(f.startswith("contact") for f in fields), j)
-            self.nothing_stored(contact)
+        for contact in ({}, {"may_contact": True}, {"name": "", "email": "", "phone": ""},
+                        {"name": "", "may_contact": True}):
+            with self.subTest(contact=contact):
+                s, _, b = self.send(am(contact=contact))
+                self.nothing_stored(contact)
+                self.assertEqual(s, 422, b)
+                j = parse_json(b)
+                fields = [e["field"] or "" for e in j["errors"]]
+                self.assertTrue(any(f.startswith("contact") for f in fields), j)
 
     # ---- 422 type
     def test_type(self):

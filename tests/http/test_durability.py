@@ -46,9 +46,9 @@ def flood(base, stop, acked, lock, tag):
                 conn = None
         except Exception:
             # the server died under us: not acknowledged, stop this thread
-            if conn is not None:
-                conn.close()
-            return
+            break
+    if conn is not None:
+        conn.close()
 
 
 class Durability(unittest.TestCase):
@@ -89,6 +89,7 @@ class Durability(unittest.TestCase):
         for a in acked:
             self.assertTrue(number_ok(a[0]), a[0])
         local = threading.local()
+        conns = []
         u = urllib.parse.urlsplit(self.srv.public)
 
         def look(a):
@@ -97,6 +98,7 @@ class Durability(unittest.TestCase):
                 try:
                     if getattr(local, "conn", None) is None:
                         local.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+                        conns.append(local.conn)
                     local.conn.request("GET", "/api/v1/reports/%s/status" % number,
                                        headers={"Authorization": "Bearer " + secret})
                     resp = local.conn.getresponse()
@@ -106,14 +108,19 @@ class Durability(unittest.TestCase):
                         local.conn = None
                     ok = resp.status == 200 and (parse_json(data) or {}).get("state") == "received"
                     return None if ok else (number, tag, i, resp.status)
-                except (OSError, http.client.HTTPException):
+                except (OSError, http.client.HTTPException) as e:
+                    err = repr(e)
                     if getattr(local, "conn", None) is not None:
                         local.conn.close()
                     local.conn = None
-            return (number, tag, i, "connection failed")
+            return (number, tag, i, "connection failed: " + err)
 
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             missing = [m for m in pool.map(look, acked) if m]
+        for c in conns:
+            c.close()
+        if os.environ.get("HOTLINE_TEST_VERBOSE"):
+            print("acknowledged so far: %d" % len(acked), file=sys.stderr)
         self.assertEqual(missing, [], "%d of %d acknowledged reports lost"
                          % (len(missing), len(acked)))
         self.assertGreaterEqual(self.srv.count_reports(), len(acked))

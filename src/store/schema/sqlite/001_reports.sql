@@ -35,7 +35,6 @@ CREATE TABLE report_urls (
   addition_id INTEGER REFERENCES report_additions (id),
   position    INTEGER NOT NULL,
   url         TEXT NOT NULL,                   -- as the reporter gave it
-  url_norm    TEXT NOT NULL                    -- as the URL parser rebuilt it
+  url_norm    TEXT NOT NULL                    -- as the URL parser rebuilt it (items index it, later)
 );
 CREATE INDEX report_urls_report ON report_urls (report_id);
-CREATE INDEX report_urls_norm ON report_urls (url_norm);
