@@ -54,9 +54,12 @@ trap cleanup EXIT
 trap 'exit 2' INT TERM
 
 # --- start the server on free ports (API.md: public/console/ready lines) ---
+# Run a copy, so that relinking build/hotline during the bench neither
+# fails (text file busy) nor changes the binary under test.
+cp "$bin" "$work/hotline"
 mkfifo "$work/stdout"
 # shellcheck disable=SC2086
-"$bin" serve --data "$work/var" --listen 127.0.0.1:0 --console-listen 127.0.0.1:0 \
+"$work/hotline" serve --data "$work/var" --listen 127.0.0.1:0 --console-listen 127.0.0.1:0 \
   ${HOTLINE_SERVE_ARGS:-} >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 exec 3<"$work/stdout"
