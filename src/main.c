@@ -58,6 +58,9 @@ int main(int argc, char **argv)
 	}
 	for (const struct subcommand *c = commands; c->name; c++) {
 		if (strcmp(argv[1], c->name) == 0) {
+			/* a user-space ChaCha20 generator seeded by the kernel: one
+			 * system call per process rather than one per random value */
+			randombytes_set_implementation(&randombytes_internal_implementation);
 			if (sodium_init() < 0) {
 				fprintf(stderr, "hotline: libsodium failed to start\n");
 				return EXIT_RUNTIME;

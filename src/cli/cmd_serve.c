@@ -110,7 +110,7 @@ int cmd_serve(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
-	if (i18n_init() || hotline_init_data(ho.data_dir))
+	if (i18n_init() || hotline_init_data(ho.data_dir, NULL))
 		return EXIT_RUNTIME;
 	struct hotline hl;
 	int rc = hotline_open(&hl, &ho);

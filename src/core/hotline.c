@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "db.h"
 #include "embedded.h"
 #include "err.h"
@@ -89,7 +90,24 @@ static int write_new_file(const char *path, const void *data, size_t len, mode_t
 	return ok ? 0 : HL_EIO;
 }
 
-int hotline_init_data(const char *data_dir)
+/* Reads a whole (small) file into b. */
+static int read_small_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return HL_EIO;
+	char chunk[4096];
+	size_t n;
+	int rc = 0;
+	while (!rc && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		rc = buf_append(b, chunk, n);
+	if (ferror(f))
+		rc = HL_EIO;
+	fclose(f);
+	return rc;
+}
+
+int hotline_init_data(const char *data_dir, const char *profile_src)
 {
 	char path[PATH_MAX];
 	if (mkdir_p(data_dir)) {
@@ -101,8 +119,19 @@ int hotline_init_data(const char *data_dir)
 		return HL_EIO;
 	}
 	const struct embedded_file *ex = embedded_find("data/profiles/example-be.conf");
-	if (path_join(path, data_dir, "profile.conf") || !ex ||
-	    write_new_file(path, ex->data, ex->len, 0640)) {
+	struct buf given;
+	buf_init(&given, 256 * 1024);
+	if (profile_src && read_small_file(profile_src, &given)) {
+		log_error("cannot read profile %s", profile_src);
+		buf_free(&given);
+		return HL_EIO;
+	}
+	int wrc = path_join(path, data_dir, "profile.conf");
+	if (!wrc)
+		wrc = profile_src ? write_new_file(path, buf_str(&given), given.len, 0640)
+				  : ex ? write_new_file(path, ex->data, ex->len, 0640) : HL_EIO;
+	buf_free(&given);
+	if (wrc) {
 		log_error("cannot create profile in %s", data_dir);
 		return HL_EIO;
 	}

@@ -39,9 +39,10 @@ struct hotline_options {
 };
 
 /* Creates the data folder, the key file, the database (migrated) and the
- * profile (a copy of the shipped example) when they are missing. Existing
+ * profile (a copy of profile_src, or of the shipped example when it is
+ * NULL) when they are missing. Existing
  * files are left alone. Returns 0, or HL_EIO with a log line. */
-int hotline_init_data(const char *data_dir);
+int hotline_init_data(const char *data_dir, const char *profile_src);
 /* Opens a hotline over an initialised data folder. Returns 0, HL_EIO,
  * HL_EPERM (the key file is readable by others) or HL_EINVAL (bad profile). */
 int hotline_open(struct hotline *hl, const struct hotline_options *opt);

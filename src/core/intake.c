@@ -91,6 +91,8 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 			break;
 		}
 		j->rc = job_run(in->db, j, now, &next_id);
+		if (units && j->rc)
+			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
 		if (!units && j->rc) {
 			rc = HL_EINVAL;
 			break;
@@ -99,8 +101,6 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 			rc = HL_EIO;
 			break;
 		}
-		if (j->rc)
-			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
 	}
 	if (!rc && db_commit(in->db)) {
 		log_error("intake: commit failed: %s", db_errmsg(in->db));

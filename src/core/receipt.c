@@ -73,13 +73,20 @@ bool receipt_number_parse(const char *in, char out[RECEIPT_NUMBER_SIZE])
 
 void receipt_secret_new(char out[RECEIPT_SECRET_SIZE])
 {
+	/* 18 random bytes = 144 bits; each 5-bit group picks one of the 32
+	 * symbols, so the 28 characters carry 140 uniform bits */
+	unsigned char r[18];
+	randombytes_buf(r, sizeof r);
 	size_t k = 0;
 	for (int i = 0; i < RECEIPT_SECRET_CHARS; i++) {
+		int bit = i * 5;
+		unsigned v = ((unsigned)r[bit / 8] << 8 | r[bit / 8 + 1]) >> (11 - bit % 8);
 		if (i && i % 4 == 0)
 			out[k++] = '-';
-		out[k++] = crockford[randombytes_uniform(32)];
+		out[k++] = crockford[v & 31];
 	}
 	out[k] = '\0';
+	sodium_memzero(r, sizeof r);
 }
 
 bool receipt_secret_parse(const char *in, char out[RECEIPT_SECRET_CHARS + 1])

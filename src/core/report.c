@@ -216,6 +216,24 @@ static int trim_field(const char **f, struct arena *a)
 	return 0;
 }
 
+/* Browsers send CR LF in text areas: keep LF only, and read a lone CR as LF. */
+void report_newlines_normalise(const char *s)
+{
+	if (!s || !strchr(s, '\r'))
+		return;
+	char *w = (char *)s; /* arena copy made by report_trim */
+	for (const char *p = s; *p; p++) {
+		if (*p == '\r') {
+			*w++ = '\n';
+			if (p[1] == '\n')
+				p++;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+}
+
 int report_validate(struct report *r, struct field_errors *errs, struct arena *a)
 {
 	const char **fields[] = {&r->kind, &r->where_seen, &r->exploitation_type, &r->description,
@@ -224,6 +242,9 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
 		if (trim_field(fields[i], a))
 			return HL_ENOMEM;
+
+	report_newlines_normalise(r->description);
+	report_newlines_normalise(r->location);
 
 	if (!r->kind)
 		field_errors_add(errs, "kind", "required");
@@ -246,7 +267,9 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 		field_errors_add(errs, "contact.email", "email.invalid");
 	if (r->contact_phone && !field_errors_get(errs, "contact.phone") && !phone_ok(r->contact_phone))
 		field_errors_add(errs, "contact.phone", "phone.invalid");
-	if (r->may_contact && !r->contact_name && !r->contact_email && !r->contact_phone)
+	if ((r->may_contact || r->contact_given) && !r->contact_name && !r->contact_email &&
+	    !r->contact_phone && !field_errors_get(errs, "contact.name") &&
+	    !field_errors_get(errs, "contact.email") && !field_errors_get(errs, "contact.phone"))
 		field_errors_add(errs, "contact", "required");
 
 	bool is_material = r->kind && strcmp(r->kind, "abuse_material") == 0;

@@ -51,6 +51,7 @@ struct report {
 	const char *contact_email;
 	const char *contact_phone;
 	bool may_contact;
+	bool contact_given; /* the channel had a contact section filled in */
 };
 
 /* The value lists, NULL-terminated, in the order forms show them. */
@@ -63,7 +64,8 @@ extern const char *const report_states[];
 /* True when s is one of list (NULL-terminated). */
 bool report_in_list(const char *const *list, const char *s);
 
-/* Trims every text field, turns empty strings into NULL, checks each field
+/* Trims every text field, turns empty strings into NULL, turns CR LF and
+ * lone CR in free text into LF, checks each field
  * against its rules and normalises the URLs (urls_norm). Records every
  * problem in errs (it does not stop at the first). Returns 0 when the
  * report may be stored, HL_EINVAL when errs holds problems, HL_ENOMEM. */
@@ -77,6 +79,10 @@ const char *report_url_normalise(const char *url, const char **code, struct aren
 /* Splits text into its non-empty lines, trimmed (for URL text areas).
  * Returns 0 and *out (arena memory), or HL_ETOOBIG past max lines. */
 int report_split_lines(const char *text, size_t max, const char ***out, size_t *n, struct arena *a);
+
+/* Rewrites, in place, CR LF and lone CR as LF in s (arena memory made by
+ * report_trim; NULL is allowed). */
+void report_newlines_normalise(const char *s);
 
 /* Trims ASCII white space around s into the arena; NULL when nothing is left. */
 const char *report_trim(const char *s, struct arena *a);

@@ -2,6 +2,7 @@
 #include "arena.h"
 
 #include <stdalign.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ void arena_init(struct arena *a, size_t max)
 void *arena_alloc(struct arena *a, size_t n)
 {
 	const size_t align = alignof(max_align_t);
+	if (n > a->max - a->total || n > SIZE_MAX - align)
+		return NULL;
 	n = (n + align - 1) & ~(align - 1);
 	if (n == 0)
 		n = align;

@@ -47,6 +47,14 @@ static int po_cmp(const void *a, const void *b)
 	return strcmp(((const struct po_entry *)a)->key, ((const struct po_entry *)b)->key);
 }
 
+/* By key, then by position: qsort need not be stable. */
+static int po_cmp_order(const void *a, const void *b)
+{
+	const struct po_entry *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
 static int po_add(struct po_catalog *cat, size_t *cap, struct buf *id, struct buf *str, bool fuzzy)
 {
 	if (fuzzy || id->len == 0 || str->len == 0)
@@ -60,6 +68,7 @@ static int po_add(struct po_catalog *cat, size_t *cap, struct buf *id, struct bu
 		*cap = ncap;
 	}
 	struct po_entry *e = &cat->entries[cat->n];
+	e->order = cat->n;
 	e->key = strdup(buf_str(id));
 	e->text = strdup(buf_str(str));
 	if (!e->key || !e->text) {
@@ -142,7 +151,9 @@ int po_parse(const char *src, size_t len, struct po_catalog *cat, int *bad_line)
 		po_free(cat);
 		return rc == HL_ENOMEM ? rc : HL_EINVAL;
 	}
-	qsort(cat->entries, cat->n, sizeof *cat->entries, po_cmp);
+	if (cat->n == 0)
+		return 0;
+	qsort(cat->entries, cat->n, sizeof *cat->entries, po_cmp_order);
 	/* a key given twice: keep the last one, drop the earlier */
 	size_t w = 0;
 	for (size_t r = 0; r < cat->n; r++) {
@@ -160,6 +171,8 @@ int po_parse(const char *src, size_t len, struct po_catalog *cat, int *bad_line)
 
 const char *po_get(const struct po_catalog *cat, const char *key)
 {
+	if (cat->n == 0)
+		return NULL;
 	struct po_entry k = {.key = (char *)key};
 	const struct po_entry *e = bsearch(&k, cat->entries, cat->n, sizeof k, po_cmp);
 	return e ? e->text : NULL;

@@ -12,6 +12,7 @@
 struct po_entry {
 	char *key;
 	char *text;
+	size_t order; /* position in the file, so the last of duplicates wins */
 };
 
 struct po_catalog {

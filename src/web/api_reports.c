@@ -24,7 +24,7 @@ static json_t *read_json(struct req *r)
 		return NULL;
 	}
 	json_error_t jerr;
-	json_t *v = json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *v = json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v) {
 		reply_json_error(r, 400, "json.malformed");
 		return NULL;
@@ -155,11 +155,7 @@ void api_reports_create(struct req *r)
 			if (mc && !json_is_boolean(mc) && !json_is_null(mc))
 				field_errors_add(&errs, "contact.may_contact", "type");
 			rep.may_contact = mc && json_is_true(mc);
-			if (!rep.contact_name && !rep.contact_email && !rep.contact_phone &&
-			    !field_errors_get(&errs, "contact.name") &&
-			    !field_errors_get(&errs, "contact.email") &&
-			    !field_errors_get(&errs, "contact.phone"))
-				field_errors_add(&errs, "contact", "required");
+			rep.contact_given = true;
 		}
 	}
 	int rc = 0;
@@ -258,6 +254,7 @@ void api_reports_add(struct req *r)
 	struct field_errors errs = {0};
 	check_unknown(body, known, "", &errs);
 	const char *text = report_trim(get_string(body, "text", "text", &errs), &r->arena);
+	report_newlines_normalise(text);
 	const char **urls;
 	size_t n;
 	get_urls(r, body, &urls, &n, &errs);

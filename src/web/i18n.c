@@ -100,12 +100,28 @@ const char *i18n_pick(const char *query, const char *al)
 		if (!end)
 			end = p + strlen(p);
 		double q = 1.0;
-		const char *qp = strstr(p, ";q=");
-		if (qp && qp < end) {
-			char *e;
-			q = strtod(qp + 3, &e);
-			if (e == qp + 3 || q < 0 || q > 1)
-				q = 0;
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		if (semi) {
+			/* "; q = 0.5": spaces are allowed around ';' and '=' */
+			const char *qp = semi + 1;
+			while (qp < end && (*qp == ' ' || *qp == '\t'))
+				qp++;
+			if (qp < end && (*qp == 'q' || *qp == 'Q')) {
+				qp++;
+				while (qp < end && (*qp == ' ' || *qp == '\t'))
+					qp++;
+				if (qp < end && *qp == '=') {
+					qp++;
+					while (qp < end && (*qp == ' ' || *qp == '\t'))
+						qp++;
+					char *e;
+					q = strtod(qp, &e);
+					if (e == qp || e > end || q < 0 || q > 1)
+						q = 0;
+				} else {
+					q = 0;
+				}
+			}
 		}
 		if (tag[0] && q > 0 && q > best_q && i18n_supported(tag, &canon)) {
 			best = canon;

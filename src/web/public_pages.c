@@ -143,7 +143,7 @@ void public_report_form(struct req *r)
 	const char *kind = kind_or_null(req_query(r, "kind"));
 	if (!kind) {
 		/* no kind chosen: the home page is the chooser */
-		return public_home(r);
+		return page_simple(r, "home", "/report", "home.title");
 	}
 	char path[64];
 	snprintf(path, sizeof path, "/report?kind=%s", kind);
@@ -274,8 +274,12 @@ static void status_page(struct req *r, const struct report_view *view, const cha
 	if (notice)
 		tpl_set(v, "notice", i18n_get(r->lang, notice));
 	if (errs && errs->n) {
-		const char *code = errs->e[0].code;
-		tpl_set(v, "add_error", page_error_message(r, "additions", code));
+		const char *code = field_errors_get(errs, "text");
+		if (code)
+			tpl_set(v, "add_error_text", page_error_message(r, "additions", code));
+		code = field_errors_get(errs, "urls");
+		if (code)
+			tpl_set(v, "add_error_urls", page_error_message(r, "urls", code));
 		tpl_set(v, "v_text", f ? form_get(f, "text") : NULL);
 		tpl_set(v, "v_urls", f ? form_get(f, "urls") : NULL);
 	}
@@ -343,6 +347,7 @@ void public_status_add(struct req *r)
 		return;
 	st->secret = form_get(f, "secret");
 	const char *text = report_trim(form_get(f, "text"), &r->arena);
+	report_newlines_normalise(text);
 	const char **urls = NULL;
 	size_t nurls = 0;
 	struct field_errors errs = {0};

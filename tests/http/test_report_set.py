@@ -9,6 +9,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ServerTestCase, SIMPLE_REPORT, Doc, parse_json, make_number, run_cli  # noqa: E402
 
+
+def subset(j):
+    """The fields the contract names; the answer may carry more."""
+    return {k: j.get(k) for k in ("number", "state", "message")}
+
 MESSAGE = "We forwarded your report to a partner hotline. Thank you."
 
 
@@ -33,7 +38,7 @@ class ReportSet(ServerTestCase):
         number, secret = self.file_report(SIMPLE_REPORT)
         r = self.set(number, "--state", "forwarded", "--message", MESSAGE)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.api(number, secret),
+        self.assertEqual(subset(self.api(number, secret)),
                          {"number": number, "state": "forwarded", "message": MESSAGE})
         doc, _ = self.page(number, secret)
         self.assertEqual(doc.by_id("report-state").get("data-state"), "forwarded")
@@ -60,11 +65,11 @@ class ReportSet(ServerTestCase):
         number, secret = self.file_report(SIMPLE_REPORT)
         r = self.set(number, "--message", "First message.")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.api(number, secret),
+        self.assertEqual(subset(self.api(number, secret)),
                          {"number": number, "state": "received", "message": "First message."})
         r = self.set(number, "--state", "closed")
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(self.api(number, secret),
+        self.assertEqual(subset(self.api(number, secret)),
                          {"number": number, "state": "closed", "message": "First message."})
 
     def test_number_forms(self):

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,13 @@ static int group_setup(void **state)
 }
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* The number of a random report id. */
+static void new_number(char out[RECEIPT_NUMBER_SIZE])
+{
+	unsigned long long id = 1 + randombytes_uniform((uint32_t)RECEIPT_MAX_ID);
+	assert_true(receipt_number_for_id(id, out));
+}
 
 /* The 9 digits of a formatted number. */
 static void digits_of(const char *num, char d[10])
@@ -53,7 +61,7 @@ static void test_number_format(void **state)
 	(void)state;
 	for (int i = 0; i < 1000; i++) {
 		char num[RECEIPT_NUMBER_SIZE];
-		receipt_number_new(num);
+		new_number(num);
 		assert_int_equal(strlen(num), 11);
 		for (int k = 0; k < 11; k++) {
 			if (k == 3 || k == 7)
@@ -70,12 +78,45 @@ static void test_number_format(void **state)
 	}
 }
 
+static void test_number_for_id(void **state)
+{
+	(void)state;
+	char out[RECEIPT_NUMBER_SIZE];
+	memset(out, 0, sizeof out);
+	assert_false(receipt_number_for_id(0, out));
+	assert_false(receipt_number_for_id(RECEIPT_MAX_ID + 1, out));
+	assert_false(receipt_number_for_id(~0ULL, out));
+
+	/* the first id: 10000001 and its check digit */
+	assert_true(receipt_number_for_id(1, out));
+	char want[RECEIPT_NUMBER_SIZE];
+	snprintf(want, sizeof want, "100-000-01%d", receipt_damm("10000001", 8));
+	assert_string_equal(out, want);
+	assert_true(receipt_number_for_id(RECEIPT_MAX_ID, out));
+	snprintf(want, sizeof want, "999-999-99%d", receipt_damm("99999999", 8));
+	assert_string_equal(out, want);
+	/* 12345678 - 10000000 = 2345678, whose check digit is 6 */
+	assert_true(receipt_number_for_id(2345678, out));
+	assert_string_equal(out, "123-456-786");
+
+	/* different ids give different numbers, each one parses back */
+	char prev[RECEIPT_NUMBER_SIZE] = "";
+	for (unsigned long long id = 1; id <= 5000; id++) {
+		assert_true(receipt_number_for_id(id, out));
+		assert_string_not_equal(out, prev);
+		char back[RECEIPT_NUMBER_SIZE];
+		assert_true(receipt_number_parse(out, back));
+		assert_string_equal(back, out);
+		memcpy(prev, out, sizeof prev);
+	}
+}
+
 static void test_every_single_digit_error_rejected(void **state)
 {
 	(void)state;
 	for (int t = 0; t < 300; t++) {
 		char num[RECEIPT_NUMBER_SIZE], d[10], out[RECEIPT_NUMBER_SIZE];
-		receipt_number_new(num);
+		new_number(num);
 		digits_of(num, d);
 		for (int pos = 0; pos < 9; pos++) {
 			char orig = d[pos];
@@ -97,7 +138,7 @@ static void test_every_adjacent_transposition_rejected(void **state)
 	(void)state;
 	for (int t = 0; t < 2000; t++) {
 		char num[RECEIPT_NUMBER_SIZE], d[10], out[RECEIPT_NUMBER_SIZE];
-		receipt_number_new(num);
+		new_number(num);
 		digits_of(num, d);
 		for (int pos = 0; pos < 8; pos++) {
 			if (d[pos] == d[pos + 1])
@@ -268,6 +309,25 @@ static void test_secrets_distinct(void **state)
 	assert_non_null(s);
 	for (int i = 0; i < N; i++)
 		receipt_secret_new(s[i]);
+	/* every symbol turns up at every one of the 28 places: the random bits
+	 * reach every character (a miss has odds of about 1e-14 per pair) */
+	static int seen[RECEIPT_SECRET_CHARS][32];
+	memset(seen, 0, sizeof seen);
+	for (int i = 0; i < N; i++) {
+		int pos = 0;
+		for (const char *c = s[i]; *c; c++) {
+			if (*c == '-')
+				continue;
+			const char *at = strchr(crockford, *c);
+			assert_non_null(at);
+			seen[pos++][at - crockford]++;
+		}
+		assert_int_equal(pos, RECEIPT_SECRET_CHARS);
+	}
+	for (int pos = 0; pos < RECEIPT_SECRET_CHARS; pos++)
+		for (int sym = 0; sym < 32; sym++)
+			if (!seen[pos][sym])
+				fail_msg("symbol %c never at place %d in %d secrets", crockford[sym], pos, N);
 	qsort(s, N, RECEIPT_SECRET_SIZE, cmp_secret);
 	for (int i = 1; i < N; i++)
 		assert_string_not_equal(s[i - 1], s[i]);
@@ -311,6 +371,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_damm_known_vectors),
 		cmocka_unit_test(test_number_format),
+		cmocka_unit_test(test_number_for_id),
 		cmocka_unit_test(test_every_single_digit_error_rejected),
 		cmocka_unit_test(test_every_adjacent_transposition_rejected),
 		cmocka_unit_test(test_number_parse_separators),

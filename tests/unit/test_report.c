@@ -391,6 +391,47 @@ static void test_may_contact_needs_a_contact(void **state)
 	assert_int_equal(validate(f), 0);
 }
 
+static void test_contact_given_needs_a_contact(void **state)
+{
+	struct fx *f = *state;
+	/* the channel had a contact section, but nothing usable is in it */
+	fresh(f, "exploitation");
+	f->r.description = "x";
+	f->r.contact_given = true;
+	f->r.contact_phone = "  ";
+	assert_int_equal(validate(f), HL_EINVAL);
+	assert_string_equal(field_errors_get(&f->errs, "contact"), "required");
+
+	/* a bad field gets its own error, not a second one for the section */
+	fresh(f, "exploitation");
+	f->r.description = "x";
+	f->r.contact_given = true;
+	f->r.may_contact = true;
+	f->r.contact_email = "not-an-address";
+	assert_int_equal(validate(f), HL_EINVAL);
+	assert_string_equal(field_errors_get(&f->errs, "contact.email"), "email.invalid");
+	assert_int_equal(f->errs.n, 1);
+}
+
+static void test_newlines_normalised(void **state)
+{
+	struct fx *f = *state;
+	fresh(f, "immediate_danger");
+	f->r.description = "one\r\ntwo\rthree\n\nfour\r\n";
+	f->r.location = "street\r\ncity";
+	assert_int_equal(validate(f), 0);
+	assert_string_equal(f->r.description, "one\ntwo\nthree\n\nfour");
+	assert_string_equal(f->r.location, "street\ncity");
+	/* the caller's strings are not written to */
+	const char *orig = "a\r\nb";
+	fresh(f, "exploitation");
+	f->r.description = orig;
+	assert_int_equal(validate(f), 0);
+	assert_string_equal(orig, "a\r\nb");
+	assert_string_equal(f->r.description, "a\nb");
+	report_newlines_normalise(NULL);
+}
+
 /* ---- URLs ------------------------------------------------------------- */
 
 static void expect_url(struct fx *f, const char *in, const char *want)
@@ -458,7 +499,7 @@ static void test_url_garbage_invalid(void **state)
 {
 	struct fx *f = *state;
 	const char *bad[] = {"http://", "https://", "http://exa mple.org",
-			     "http://exa mple.org/x", "http://[::1", "http://%41.example.org/",
+			     "http://exa mple.org/x", "http://[::1",
 			     "http://example.org:99999999/", "http:// /"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		expect_url_code(f, bad[i], "url.invalid");
@@ -634,6 +675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_emails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_may_contact_needs_a_contact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contact_given_needs_a_contact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newlines_normalised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_accepted_and_normalised, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_scheme_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_garbage_invalid, setup, teardown),
