@@ -9,7 +9,10 @@ CHECK_BUILD ?= build-check
 DATA ?= ./var
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build run check deps deps-check bench-intake clean format
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 15
+
+.PHONY: all build run check fuzz deps deps-check bench-intake clean format
 
 all: build
 
@@ -33,6 +36,14 @@ check: deps-check
 	cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+# libFuzzer targets (tests/fuzz), FUZZ_SECONDS each: `make fuzz FUZZ_SECONDS=600`
+fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DHOTLINE_FUZZ=ON -DHOTLINE_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	cd $(FUZZ_BUILD) && UBSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -R '^fuzz/'
 
 bench-intake: build
 	bash bench/intake/run.sh
@@ -41,4 +52,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tools/*.c')
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) $(FUZZ_BUILD)

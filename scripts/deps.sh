@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev
   libsodium-dev libjansson-dev libcurl4-openssl-dev"
-check_pkgs="$run_pkgs libcmocka-dev python3 sqlite3 curl wrk chromium nodejs npm"
+check_pkgs="$run_pkgs libcmocka-dev python3 sqlite3 curl wrk chromium nodejs npm
+  clang libclang-rt-14-dev"
 
 pkgs=$run_pkgs
 [ "$what" = check ] && pkgs=$check_pkgs

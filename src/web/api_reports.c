@@ -5,9 +5,30 @@
 #include <string.h>
 
 #include "err.h"
+#include "api_json.h"
 #include "http.h"
 #include "i18n.h"
 #include "utf8.h"
+
+json_t *api_json_object(const char *body, size_t len, const char **code)
+{
+	if (!utf8_valid(body, len)) {
+		*code = "utf8.invalid";
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (!v) {
+		*code = "json.malformed";
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		*code = "json.not_object";
+		return NULL;
+	}
+	return v;
+}
 
 /* Checks the content type and parses the body into an object, answering
  * 400/415 itself when it cannot. */
@@ -19,21 +40,10 @@ static json_t *read_json(struct req *r)
 		reply_json_error(r, 415, "content_type.unsupported");
 		return NULL;
 	}
-	if (!utf8_valid(buf_str(&r->body), r->body.len)) {
-		reply_json_error(r, 400, "utf8.invalid");
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *v = json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (!v) {
-		reply_json_error(r, 400, "json.malformed");
-		return NULL;
-	}
-	if (!json_is_object(v)) {
-		json_decref(v);
-		reply_json_error(r, 400, "json.not_object");
-		return NULL;
-	}
+	const char *code = NULL;
+	json_t *v = api_json_object(buf_str(&r->body), r->body.len, &code);
+	if (!v)
+		reply_json_error(r, 400, code);
 	return v;
 }
 
@@ -75,7 +85,7 @@ static bool check_unknown(json_t *o, const char *const *known, const char *prefi
 }
 
 /* Reads "urls" (an array of strings) into arena memory. */
-static void get_urls(struct req *r, json_t *o, const char ***urls, size_t *n,
+static void get_urls(struct arena *a, json_t *o, const char ***urls, size_t *n,
 		     struct field_errors *errs)
 {
 	*urls = NULL;
@@ -92,7 +102,7 @@ static void get_urls(struct req *r, json_t *o, const char ***urls, size_t *n,
 		field_errors_add(errs, "urls", "too_many");
 		return;
 	}
-	const char **out = arena_alloc(&r->arena, (len + 1) * sizeof *out);
+	const char **out = arena_alloc(a, (len + 1) * sizeof *out);
 	if (!out)
 		return;
 	for (size_t i = 0; i < len; i++) {
@@ -122,67 +132,66 @@ static void created(struct req *r)
 	reply_header(r, "Location", loc);
 }
 
+int api_report_from_json(json_t *body, struct report *rep, struct field_errors *errs,
+			 struct arena *a)
+{
+	static const char *const known[] = {"kind", "urls", "where", "description",
+					    "exploitation_type", "location", "language",
+					    "contact", NULL};
+	static const char *const contact_known[] = {"name", "email", "phone", "may_contact", NULL};
+	memset(rep, 0, sizeof *rep);
+	check_unknown(body, known, "", errs);
+	rep->channel = "api";
+	rep->kind = get_string(body, "kind", "kind", errs);
+	rep->where_seen = get_string(body, "where", "where", errs);
+	rep->description = get_string(body, "description", "description", errs);
+	rep->exploitation_type = get_string(body, "exploitation_type", "exploitation_type", errs);
+	rep->location = get_string(body, "location", "location", errs);
+	rep->language = get_string(body, "language", "language", errs);
+	get_urls(a, body, &rep->urls, &rep->nurls, errs);
+	json_t *contact = json_object_get(body, "contact");
+	if (contact && !json_is_null(contact)) {
+		if (!json_is_object(contact)) {
+			field_errors_add(errs, "contact", "type");
+		} else {
+			check_unknown(contact, contact_known, "contact.", errs);
+			rep->contact_name = get_string(contact, "name", "contact.name", errs);
+			rep->contact_email = get_string(contact, "email", "contact.email", errs);
+			rep->contact_phone = get_string(contact, "phone", "contact.phone", errs);
+			json_t *mc = json_object_get(contact, "may_contact");
+			if (mc && !json_is_boolean(mc) && !json_is_null(mc))
+				field_errors_add(errs, "contact.may_contact", "type");
+			rep->may_contact = mc && json_is_true(mc);
+			rep->contact_given = true;
+		}
+	}
+	if (errs->n)
+		return HL_EINVAL;
+	/* report_validate copies every string it keeps into the arena, so the
+	 * report no longer points into body afterwards */
+	return report_validate(rep, errs, a);
+}
+
 void api_reports_create(struct req *r)
 {
 	json_t *body = read_json(r);
 	if (!body)
 		return;
-	static const char *const known[] = {"kind", "urls", "where", "description",
-					    "exploitation_type", "location", "language",
-					    "contact", NULL};
-	static const char *const contact_known[] = {"name", "email", "phone", "may_contact", NULL};
+	struct report *rep = arena_alloc(&r->arena, sizeof *rep);
+	if (!rep) {
+		json_decref(body);
+		return reply_json_error(r, 500, "internal");
+	}
 	struct field_errors errs = {0};
-	struct report rep = {0};
-	check_unknown(body, known, "", &errs);
-	rep.channel = "api";
-	rep.kind = get_string(body, "kind", "kind", &errs);
-	rep.where_seen = get_string(body, "where", "where", &errs);
-	rep.description = get_string(body, "description", "description", &errs);
-	rep.exploitation_type = get_string(body, "exploitation_type", "exploitation_type", &errs);
-	rep.location = get_string(body, "location", "location", &errs);
-	rep.language = get_string(body, "language", "language", &errs);
-	get_urls(r, body, &rep.urls, &rep.nurls, &errs);
-	json_t *contact = json_object_get(body, "contact");
-	if (contact && !json_is_null(contact)) {
-		if (!json_is_object(contact)) {
-			field_errors_add(&errs, "contact", "type");
-		} else {
-			check_unknown(contact, contact_known, "contact.", &errs);
-			rep.contact_name = get_string(contact, "name", "contact.name", &errs);
-			rep.contact_email = get_string(contact, "email", "contact.email", &errs);
-			rep.contact_phone = get_string(contact, "phone", "contact.phone", &errs);
-			json_t *mc = json_object_get(contact, "may_contact");
-			if (mc && !json_is_boolean(mc) && !json_is_null(mc))
-				field_errors_add(&errs, "contact.may_contact", "type");
-			rep.may_contact = mc && json_is_true(mc);
-			rep.contact_given = true;
-		}
-	}
-	int rc = 0;
-	if (!errs.n)
-		rc = report_validate(&rep, &errs, &r->arena);
-	/* the strings were borrowed from the JSON tree: keep copies */
-	if (rc == HL_ENOMEM) {
-		json_decref(body);
-		return reply_json_error(r, 500, "internal");
-	}
-	if (errs.n) {
-		json_decref(body);
-		return reply_json_errors(r, 422, &errs);
-	}
-	struct report *keep = arena_alloc(&r->arena, sizeof *keep);
-	if (!keep) {
-		json_decref(body);
-		return reply_json_error(r, 500, "internal");
-	}
-	*keep = rep;
-	/* report_validate trimmed every field into the arena, except URLs
-	 * (urls[] point into the arena too, via report_trim); nothing left
-	 * points into body except NULLs */
+	int rc = api_report_from_json(body, rep, &errs, &r->arena);
 	json_decref(body);
-	r->state = keep;
+	if (rc == HL_ENOMEM)
+		return reply_json_error(r, 500, "internal");
+	if (errs.n)
+		return reply_json_errors(r, 422, &errs);
+	r->state = rep;
 	req_suspend(r, created);
-	if (intake_submit_report(r->hl, keep, &r->arena, &r->receipt, req_resume, r))
+	if (intake_submit_report(r->hl, rep, &r->arena, &r->receipt, req_resume, r))
 		req_resume(r, HL_ENOMEM);
 }
 
@@ -257,7 +266,7 @@ void api_reports_add(struct req *r)
 	report_newlines_normalise(text);
 	const char **urls;
 	size_t n;
-	get_urls(r, body, &urls, &n, &errs);
+	get_urls(&r->arena, body, &urls, &n, &errs);
 	const char **norms = arena_alloc(&r->arena, (n + 1) * sizeof *norms);
 	const char **kept = arena_alloc(&r->arena, (n + 1) * sizeof *kept);
 	if (!norms || !kept) {
