@@ -79,7 +79,7 @@ while [ -z "$ready" ]; do
     *) echo "bench-intake: unexpected server output: $line" >&2 ;;
   esac
 done
-[ -n "$public" ] && [ -n "$console" ] || die "server said ready without public/console lines"
+if [ -z "$public" ] || [ -z "$console" ]; then die "server said ready without public/console lines"; fi
 # Keep draining the server's stdout so it never blocks on a full pipe.
 cat <&3 >>"$work/server.stdout" &
 exec 3<&-
