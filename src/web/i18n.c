@@ -55,7 +55,8 @@ const char *i18n_get(const char *lang, const char *key)
 	const char *t = i >= 0 ? po_get(&catalogs[i], key) : NULL;
 	if (!t)
 		t = po_get(&catalogs[0], key);
-	return t ? t : key;
+	/* never hand back the caller's buffer: it may not outlive the page */
+	return t ? t : "";
 }
 
 bool i18n_has(const char *lang, const char *key)

@@ -30,6 +30,12 @@ struct server {
 	struct server_ctx pub_ctx, console_ctx;
 };
 
+/* Requests suspended and not yet answered: libmicrohttpd must not be
+ * stopped while any is left. */
+static int suspended_count;
+/* Set once shutdown begins: new requests get 503 and are not suspended. */
+static int stopping;
+
 static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -154,6 +160,7 @@ void req_suspend(struct req *r, req_handler cont)
 {
 	r->cont = cont;
 	r->suspended = true;
+	__atomic_add_fetch(&suspended_count, 1, __ATOMIC_SEQ_CST);
 	MHD_suspend_connection(r->conn);
 }
 
@@ -260,7 +267,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->resumed) {
 		r->resumed = false;
 		r->suspended = false;
+		__atomic_sub_fetch(&suspended_count, 1, __ATOMIC_SEQ_CST);
 		r->cont(r);
+	} else if (__atomic_load_n(&stopping, __ATOMIC_SEQ_CST)) {
+		reply_error(r, 503, "store.unavailable");
+		reply_header(r, "Connection", "close");
+		reply_header(r, "Retry-After", "5");
 	} else if (!r->route) {
 		reply_error(r, 404, "not_found");
 	} else if (r->bad_method) {
@@ -407,10 +419,19 @@ void server_stop(struct server *s)
 {
 	if (!s)
 		return;
-	/* stop taking connections, let those waiting on a commit finish */
+	/* stop taking connections, let those waiting on a commit finish: the
+	 * committer is still running and resumes them */
 	if (s->pub)
 		MHD_quiesce_daemon(s->pub);
-	usleep(200 * 1000);
+	if (s->console)
+		MHD_quiesce_daemon(s->console);
+	__atomic_store_n(&stopping, 1, __ATOMIC_SEQ_CST);
+	/* zero twice in a row, so a request that passed the check just before
+	 * the flag was set has suspended and been resumed too */
+	for (int i = 0, zero = 0; i < 3000 && zero < 2; i++) {
+		usleep(20 * 1000);
+		zero = __atomic_load_n(&suspended_count, __ATOMIC_SEQ_CST) ? 0 : zero + 1;
+	}
 	if (s->pub)
 		MHD_stop_daemon(s->pub);
 	if (s->console)
