@@ -226,11 +226,12 @@ int hotline_lookup(struct hotline *hl, const char *number, const char *secret,
 
 	struct store_report_status st = {0};
 	int rc = HL_ENOTFOUND;
-	if (num_ok) {
+	unsigned long long id = num_ok ? receipt_number_id(num) : 0;
+	if (id) {
 		struct db *db = pool_get(hl->readers);
 		if (!db)
 			return HL_EIO;
-		rc = store_report_status(db, num, &st, a);
+		rc = store_report_status(db, (int64_t)id, &st, a);
 		pool_put(hl->readers, db);
 		if (rc && rc != HL_ENOTFOUND)
 			return rc;
@@ -249,7 +250,8 @@ int hotline_report_set(struct hotline *hl, const char *number, const char *state
 		       const char *message)
 {
 	char num[RECEIPT_NUMBER_SIZE];
-	if (!receipt_number_parse(number, num))
+	unsigned long long id = receipt_number_parse(number, num) ? receipt_number_id(num) : 0;
+	if (!id)
 		return HL_ENOTFOUND;
 	if (state && !report_in_list(report_states, state))
 		return HL_EINVAL;
@@ -260,7 +262,7 @@ int hotline_report_set(struct hotline *hl, const char *number, const char *state
 	time_now_iso(now);
 	int rc = db_begin(db);
 	if (!rc) {
-		rc = store_report_set(db, num, state, message, now);
+		rc = store_report_set(db, (int64_t)id, state, message, now);
 		if (rc)
 			db_rollback(db);
 		else

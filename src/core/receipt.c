@@ -50,6 +50,21 @@ bool receipt_number_for_id(unsigned long long id, char out[RECEIPT_NUMBER_SIZE])
 	return true;
 }
 
+unsigned long long receipt_number_id(const char *canonical)
+{
+	unsigned long long v = 0;
+	int digits = 0;
+	for (const char *p = canonical; *p && digits < 8; p++) {
+		if (*p >= '0' && *p <= '9') {
+			v = v * 10 + (unsigned long long)(*p - '0');
+			digits++;
+		}
+	}
+	if (digits != 8 || v <= 10000000ULL || v - 10000000ULL > RECEIPT_MAX_ID)
+		return 0;
+	return v - 10000000ULL;
+}
+
 bool receipt_number_parse(const char *in, char out[RECEIPT_NUMBER_SIZE])
 {
 	char d[9];

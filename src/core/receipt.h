@@ -26,6 +26,9 @@ int receipt_damm(const char *d, size_t n);
  * "NNN-NNN-NNN". Returns false past the range. */
 #define RECEIPT_MAX_ID 89999999ULL
 bool receipt_number_for_id(unsigned long long id, char out[RECEIPT_NUMBER_SIZE]);
+/* The id of the report a valid canonical number names (the inverse of
+ * receipt_number_for_id), or 0 when it names none. */
+unsigned long long receipt_number_id(const char *canonical);
 /* Reads a number as a person typed it (digits with any spaces or dashes);
  * writes the canonical "NNN-NNN-NNN" form. Returns false when it is not 9
  * digits or its check digit is wrong. */

@@ -16,13 +16,13 @@ static const char SQL_INSERT_URL[] =
 	"INSERT INTO report_urls (report_id, addition_id, position, url, url_norm)"
 	" VALUES ($1, $2, $3, $4, $5)";
 static const char SQL_STATUS[] =
-	"SELECT id, number, secret_hash, state, public_message FROM reports WHERE number = $1";
+	"SELECT id, number, secret_hash, state, public_message FROM reports WHERE id = $1";
 static const char SQL_INSERT_ADDITION[] =
 	"INSERT INTO report_additions (report_id, text, received_at) VALUES ($1, $2, $3) RETURNING id";
 static const char SQL_TOUCH[] = "UPDATE reports SET updated_at = $2 WHERE id = $1";
 static const char SQL_SET[] =
 	"UPDATE reports SET state = COALESCE($2, state), public_message = COALESCE($3, public_message),"
-	" updated_at = $4 WHERE number = $1";
+	" updated_at = $4 WHERE id = $1";
 static const char SQL_COUNT[] = "SELECT count(*) FROM reports";
 
 static int step_done(struct db_stmt *st)
@@ -39,10 +39,7 @@ static int insert_urls(struct db *db, int64_t report_id, int64_t addition_id,
 		if (!st)
 			return HL_EIO;
 		db_bind_int64(st, 1, report_id);
-		if (addition_id)
-			db_bind_int64(st, 2, addition_id);
-		else
-			db_bind_null(st, 2);
+		db_bind_int64(st, 2, addition_id);
 		db_bind_int64(st, 3, (int64_t)i);
 		db_bind_text(st, 4, urls[i]);
 		db_bind_text(st, 5, norms[i]);
@@ -87,13 +84,13 @@ int store_report_next_id(struct db *db, int64_t *out)
 	return 0;
 }
 
-int store_report_status(struct db *db, const char *number, struct store_report_status *out,
+int store_report_status(struct db *db, int64_t id, struct store_report_status *out,
 			struct arena *a)
 {
 	struct db_stmt *st = db_prepare(db, SQL_STATUS);
 	if (!st)
 		return HL_EIO;
-	db_bind_text(st, 1, number);
+	db_bind_int64(st, 1, id);
 	int rc = db_step(st);
 	if (rc == DB_DONE)
 		return HL_ENOTFOUND;
@@ -140,13 +137,13 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
 	return step_done(st);
 }
 
-int store_report_set(struct db *db, const char *number, const char *state, const char *message,
+int store_report_set(struct db *db, int64_t id, const char *state, const char *message,
 		     const char *now)
 {
 	struct db_stmt *st = db_prepare(db, SQL_SET);
 	if (!st)
 		return HL_EIO;
-	db_bind_text(st, 1, number);
+	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, state);
 	db_bind_text(st, 3, message);
 	db_bind_text(st, 4, now);

@@ -39,8 +39,8 @@ int store_report_next_id(struct db *db, int64_t *out);
 /* Inserts a report and its URLs. Returns 0, HL_EEXIST when the id or number
  * is taken (nothing was written), or HL_EIO. Call inside a transaction. */
 int store_report_insert(struct db *db, const struct store_new_report *r);
-/* Finds a report by canonical number. 0, HL_ENOTFOUND or HL_EIO. */
-int store_report_status(struct db *db, const char *number, struct store_report_status *out,
+/* Finds a report by id. 0, HL_ENOTFOUND or HL_EIO. */
+int store_report_status(struct db *db, int64_t id, struct store_report_status *out,
 			struct arena *a);
 /* Records information a reporter added (text may be NULL; URLs may be none). */
 int store_report_add(struct db *db, int64_t report_id, const char *text,
@@ -48,7 +48,7 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
 		     const char *now);
 /* Changes the state and/or the public message (NULL leaves it as it is).
  * Returns 0, HL_ENOTFOUND or HL_EIO. */
-int store_report_set(struct db *db, const char *number, const char *state, const char *message,
+int store_report_set(struct db *db, int64_t id, const char *state, const char *message,
 		     const char *now);
 /* Number of reports stored. */
 int store_report_count(struct db *db, int64_t *out);

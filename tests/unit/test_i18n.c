@@ -143,8 +143,11 @@ static void test_get_and_fallback(void **state)
 	assert_false(i18n_has("en", "no.such.key"));
 	assert_false(i18n_has("xx", "nav.skip"));
 	assert_false(i18n_has(NULL, "nav.skip"));
-	/* unknown key: the key itself; unknown language: English */
-	assert_string_equal(i18n_get("fr", "no.such.key"), "no.such.key");
+	/* unknown key: "" (never the caller's buffer); unknown language: English */
+	char key[] = "no.such.key";
+	const char *got = i18n_get("fr", key);
+	assert_string_equal(got, "");
+	assert_ptr_not_equal(got, key);
 	assert_string_equal(i18n_get("xx", "nav.skip"), "Skip to the content");
 	assert_string_equal(i18n_get(NULL, "nav.skip"), "Skip to the content");
 	for (const char *const *l = i18n_languages; *l; l++) {

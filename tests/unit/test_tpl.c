@@ -197,7 +197,7 @@ static void test_messages(void **state)
 	tpl_set(&v, "police_number", NULL);
 	expect("{{_ danger.police}}", &v, "You can also call the police on .");
 	/* an unknown key renders as the key itself */
-	expect("{{_ no.such.key}}", &v, "no.such.key");
+	expect("[{{_ no.such.key}}]", &v, "[]"); /* a missing key renders empty */
 
 	/* another language; a language not supported falls back to English */
 	const char *fr = i18n_get("fr", "nav.skip");
