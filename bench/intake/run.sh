@@ -7,7 +7,7 @@
 # Environment (defaults in brackets):
 #   HOTLINE_BIN          server binary [build/hotline]
 #   INTAKE_THREADS       wrk threads [2]
-#   INTAKE_CONNECTIONS   wrk connections [64]
+#   INTAKE_CONNECTIONS   wrk connections [256]
 #   INTAKE_DURATION      length of each run [10s]
 #   INTAKE_RATE          target of the rate-limited run, requests/s [5000]
 #   INTAKE_TIMEOUT       wrk's socket timeout [10s]
@@ -26,7 +26,7 @@ root=$(cd "$here/../.." && pwd)
 
 bin=${HOTLINE_BIN:-$root/build/hotline}
 threads=${INTAKE_THREADS:-2}
-conns=${INTAKE_CONNECTIONS:-64}
+conns=${INTAKE_CONNECTIONS:-256}
 duration=${INTAKE_DURATION:-10s}
 rate=${INTAKE_RATE:-5000}
 timeout=${INTAKE_TIMEOUT:-10s}

@@ -48,6 +48,22 @@ static int buf_grow(struct buf *b, size_t need)
 	return 0;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->max)
+		return HL_ETOOBIG;
+	if (n + 1 <= b->cap)
+		return 0;
+	char *p = realloc(b->data, n + 1);
+	if (!p)
+		return HL_ENOMEM;
+	if (!b->data)
+		p[0] = '\0';
+	b->data = p;
+	b->cap = n + 1;
+	return 0;
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (n > b->max - b->len)

@@ -22,6 +22,9 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 /* Empties the buffer, keeping its memory. */
 void buf_reset(struct buf *b);
+/* Makes room for n bytes in all (at most max) without changing the contents.
+ * Returns 0, HL_ETOOBIG or HL_ENOMEM. */
+int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes. Returns 0, or HL_ETOOBIG past max, HL_ENOMEM. */
 int buf_append(struct buf *b, const void *p, size_t n);
 /* Appends a NUL-terminated string. */

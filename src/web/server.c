@@ -255,6 +255,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				reply_error(r, 413, "body.too_large");
 				return queue(r);
 			}
+			/* one allocation of the announced size rather than doublings */
+			if (n && buf_reserve(&r->body, (size_t)n))
+				return MHD_NO;
 		}
 		return MHD_YES;
 	}
@@ -384,7 +387,7 @@ static struct MHD_Daemon *start_one(struct server_ctx *ctx, const char *addr, un
 		flags, 0, NULL, NULL, on_request, ctx, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
 		on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT,
-		4096u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)12 * 1024,
+		4096u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8 * 1024,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_ARRAY, pool, MHD_OPTION_END);
 	if (!d)
 		log_error("cannot listen on %s", addr);
