@@ -272,6 +272,17 @@ int hotline_report_set(struct hotline *hl, const char *number, const char *state
 	return rc;
 }
 
+struct db *hotline_db(struct hotline *hl)
+{
+	return pool_get(hl->readers);
+}
+
+void hotline_db_put(struct hotline *hl, struct db *db)
+{
+	if (db)
+		pool_put(hl->readers, db);
+}
+
 int hotline_report_count(struct hotline *hl, int64_t *out)
 {
 	struct db *db = pool_get(hl->readers);

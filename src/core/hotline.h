@@ -65,6 +65,12 @@ int hotline_lookup(struct hotline *hl, const char *number, const char *secret,
  * Returns 0, HL_ENOTFOUND, HL_EINVAL (unknown state) or HL_EIO. */
 int hotline_report_set(struct hotline *hl, const char *number, const char *state,
 		       const char *message);
+/* A connection from the pool, for one thread at a time; give it back with
+ * hotline_db_put. NULL when the database cannot be opened. */
+struct db;
+struct db *hotline_db(struct hotline *hl);
+void hotline_db_put(struct hotline *hl, struct db *db);
+
 /* Number of reports stored. */
 int hotline_report_count(struct hotline *hl, int64_t *out);
 

@@ -57,6 +57,7 @@ int seal_keys_load(const char *path, struct seal_keys *keys)
 	}
 	crypto_kdf_derive_from_key(keys->contact, 32, 1, "contact_", master);
 	crypto_kdf_derive_from_key(keys->receipt, 32, 2, "receipt_", master);
+	crypto_kdf_derive_from_key(keys->tokens, 32, 3, "tokens__", master);
 	sodium_memzero(master, sizeof master);
 	return 0;
 }

@@ -14,6 +14,7 @@
 struct seal_keys {
 	unsigned char contact[32];
 	unsigned char receipt[32];
+	unsigned char tokens[32]; /* keys the hashes of session tokens and API keys */
 };
 
 /* Creates path with a new random key when it does not exist (mode 0600,

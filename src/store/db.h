@@ -37,6 +37,8 @@ int db_bind_null(struct db_stmt *st, int n);
 /* Steps: DB_ROW when a row is ready, DB_DONE when finished, or HL_EEXIST
  * on a unique-constraint violation, HL_EBUSY, HL_EIO. */
 int db_step(struct db_stmt *st);
+/* Ends a statement early (releases its read snapshot). */
+void db_reset(struct db_stmt *st);
 /* Column values of the current row; pointers last until the next step. */
 const char *db_column_text(struct db_stmt *st, int col); /* NULL for NULL */
 int64_t db_column_int64(struct db_stmt *st, int col);

@@ -177,6 +177,11 @@ int db_step(struct db_stmt *st)
 	}
 }
 
+void db_reset(struct db_stmt *st)
+{
+	sqlite3_reset(st->st);
+}
+
 const char *db_column_text(struct db_stmt *st, int col)
 {
 	return (const char *)sqlite3_column_text(st->st, col);
