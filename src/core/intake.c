@@ -313,6 +313,7 @@ int intake_submit_report(struct hotline *hl, const struct report *r, struct aren
 	rec->location = r->location;
 	rec->language = r->language;
 	rec->may_contact = r->may_contact;
+	rec->priority = strcmp(r->kind, "immediate_danger") == 0 ? 2 : 0;
 	rec->urls = r->urls;
 	rec->urls_norm = r->urls_norm;
 	rec->nurls = r->nurls;

@@ -9,8 +9,9 @@
 
 static const char SQL_INSERT_REPORT[] =
 	"INSERT INTO reports (id, number, secret_hash, kind, channel, where_seen, exploitation_type,"
-	" description, location, language, contact_sealed, may_contact, received_at, updated_at)"
-	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
+	" description, location, language, contact_sealed, may_contact, received_at, updated_at,"
+	" priority)"
+	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14)";
 static const char SQL_NEXT_ID[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM reports";
 static const char SQL_INSERT_URL[] =
 	"INSERT INTO report_urls (report_id, addition_id, position, url, url_norm)"
@@ -68,6 +69,7 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	db_bind_int64(st, 11, r->may_contact ? 1 : 0);
 	db_bind_text(st, 12, r->received_at);
 	db_bind_int64(st, 13, r->id);
+	db_bind_int64(st, 14, r->priority);
 	int rc = step_done(st);
 	if (rc)
 		return rc;
@@ -161,4 +163,125 @@ int store_report_count(struct db *db, int64_t *out)
 	*out = db_column_int64(st, 0);
 	db_step(st);
 	return 0;
+}
+
+#define ROW_COLUMNS                                                                              \
+	"id, number, kind, channel, state, received_at, updated_at, assignee, priority,"         \
+	" where_seen, exploitation_type, description, location, language, public_message,"      \
+	" contact_sealed, may_contact"
+
+static const char SQL_QUEUE[] =
+	"SELECT " ROW_COLUMNS " FROM reports"
+	" WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR channel = $2)"
+	" AND ($3 IS NULL OR state = $3) AND ($4 IS NULL OR assignee = $4)"
+	" AND ($5 = 0 OR state <> 'closed')"
+	" ORDER BY priority DESC, id LIMIT $6 OFFSET $7";
+static const char SQL_GET[] = "SELECT " ROW_COLUMNS " FROM reports WHERE id = $1";
+static const char SQL_URLS[] =
+	"SELECT addition_id, url, url_norm FROM report_urls WHERE report_id = $1"
+	" ORDER BY addition_id, position";
+static const char SQL_ADDITIONS[] =
+	"SELECT id, text, received_at FROM report_additions WHERE report_id = $1 ORDER BY id";
+
+static const char *dup_col(struct db_stmt *st, int c, struct arena *a)
+{
+	const char *s = db_column_text(st, c);
+	return s ? arena_strdup(a, s) : NULL;
+}
+
+static void read_row(struct db_stmt *st, struct store_report_row *r, struct arena *a)
+{
+	r->id = db_column_int64(st, 0);
+	r->number = dup_col(st, 1, a);
+	r->kind = dup_col(st, 2, a);
+	r->channel = dup_col(st, 3, a);
+	r->state = dup_col(st, 4, a);
+	r->received_at = dup_col(st, 5, a);
+	r->updated_at = dup_col(st, 6, a);
+	r->assignee = dup_col(st, 7, a);
+	r->priority = (int)db_column_int64(st, 8);
+	r->where_seen = dup_col(st, 9, a);
+	r->exploitation_type = dup_col(st, 10, a);
+	r->description = dup_col(st, 11, a);
+	r->location = dup_col(st, 12, a);
+	r->language = dup_col(st, 13, a);
+	r->public_message = dup_col(st, 14, a);
+	size_t len;
+	const void *b = db_column_blob(st, 15, &len);
+	unsigned char *copy = b && len ? arena_alloc(a, len) : NULL;
+	if (copy)
+		memcpy(copy, b, len);
+	r->contact_sealed = copy;
+	r->contact_sealed_len = copy ? len : 0;
+	r->may_contact = db_column_int64(st, 16) != 0;
+}
+
+int store_report_queue(struct db *db, const struct store_queue_filter *f, int64_t offset,
+		       int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
+		       void *arg, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_QUEUE);
+	if (!st)
+		return HL_EIO;
+	db_bind_text(st, 1, f->kind);
+	db_bind_text(st, 2, f->channel);
+	db_bind_text(st, 3, f->state);
+	db_bind_text(st, 4, f->assignee);
+	db_bind_int64(st, 5, f->open_only ? 1 : 0);
+	db_bind_int64(st, 6, limit);
+	db_bind_int64(st, 7, offset);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct store_report_row row;
+		read_row(st, &row, a);
+		fn(arg, &row);
+	}
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_report_get(struct db *db, int64_t id, struct store_report_row *out, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_GET);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc = db_step(st);
+	if (rc == DB_DONE)
+		return HL_ENOTFOUND;
+	if (rc != DB_ROW)
+		return HL_EIO;
+	read_row(st, out, a);
+	db_step(st);
+	return 0;
+}
+
+int store_report_urls(struct db *db, int64_t id,
+		      void (*fn)(void *arg, int64_t addition_id, const char *url, const char *norm),
+		      void *arg, struct arena *a)
+{
+	(void)a;
+	struct db_stmt *st = db_prepare(db, SQL_URLS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0), db_column_text(st, 1), db_column_text(st, 2));
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_report_additions(struct db *db, int64_t id,
+			   void (*fn)(void *arg, int64_t addition_id, const char *text,
+				      const char *at),
+			   void *arg, struct arena *a)
+{
+	(void)a;
+	struct db_stmt *st = db_prepare(db, SQL_ADDITIONS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0), db_column_text(st, 1), db_column_text(st, 2));
+	return rc == DB_DONE ? 0 : HL_EIO;
 }

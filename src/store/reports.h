@@ -21,6 +21,7 @@ struct store_new_report {
 	size_t contact_sealed_len;
 	bool may_contact;
 	const char *received_at;
+	int priority; /* 2 immediate danger, 1 known-hash match, 0 the rest */
 	const char *const *urls, *const *urls_norm;
 	size_t nurls;
 };
@@ -50,6 +51,40 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
  * Returns 0, HL_ENOTFOUND or HL_EIO. */
 int store_report_set(struct db *db, int64_t id, const char *state, const char *message,
 		     const char *now);
+/* One row of the triage queue, and the whole report for its page. */
+struct store_report_row {
+	int64_t id;
+	const char *number, *kind, *channel, *state, *received_at, *updated_at, *assignee;
+	int priority;
+	const char *where_seen, *exploitation_type, *description, *location, *language;
+	const char *public_message;
+	const unsigned char *contact_sealed;
+	size_t contact_sealed_len;
+	bool may_contact;
+};
+
+struct store_queue_filter {
+	const char *kind, *channel, *state, *assignee; /* NULL: any */
+	bool open_only;                                /* state is not closed */
+};
+
+/* Calls fn for up to limit reports of the queue after skipping offset:
+ * highest priority first, then oldest. Returns 0 or HL_EIO. */
+int store_report_queue(struct db *db, const struct store_queue_filter *f, int64_t offset,
+		       int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
+		       void *arg, struct arena *a);
+/* The report with this id. 0, HL_ENOTFOUND, HL_EIO. */
+int store_report_get(struct db *db, int64_t id, struct store_report_row *out, struct arena *a);
+/* Calls fn for each URL of a report (addition_id 0 for the report's own). */
+int store_report_urls(struct db *db, int64_t id,
+		      void (*fn)(void *arg, int64_t addition_id, const char *url, const char *norm),
+		      void *arg, struct arena *a);
+/* Calls fn for each addition, oldest first. */
+int store_report_additions(struct db *db, int64_t id,
+			   void (*fn)(void *arg, int64_t addition_id, const char *text,
+				      const char *at),
+			   void *arg, struct arena *a);
+
 /* Number of reports stored. */
 int store_report_count(struct db *db, int64_t *out);
 

@@ -18,6 +18,7 @@
 #include "hotline.h"
 #include "intake.h"
 #include "report.h"
+#include "staff.h"
 
 struct MHD_Connection;
 struct MHD_Response;
@@ -30,6 +31,7 @@ struct server_ctx {
 };
 
 struct req;
+struct form;
 typedef void (*req_handler)(struct req *r);
 
 struct req {
@@ -55,6 +57,21 @@ struct req {
 	int job_rc;
 	struct intake_receipt receipt;
 	void *state; /* handler state across a suspension (arena memory) */
+	/* the staff member or API key, on routes that need one */
+	struct staff_who who;
+	bool authed, by_apikey;
+	struct form *form; /* the decoded form of a CSRF-checked POST */
+};
+
+/* Staff roles as bits, for the permission table (the route table). */
+enum {
+	ROLE_OPERATOR = 1,
+	ROLE_ANALYST = 2,
+	ROLE_CASE_WORKER = 4,
+	ROLE_SUPERVISOR = 8,
+	ROLE_ADMIN = 16,
+	ROLE_AUDITOR = 32,
+	ROLE_ANY = 63,
 };
 
 struct route {
@@ -64,7 +81,12 @@ struct route {
 	req_handler handler;
 	size_t max_body;
 	bool json;          /* errors answer JSON rather than HTML */
+	unsigned roles;     /* ROLE_* bits allowed; 0: no session needed */
+	bool csrf;          /* a form with the session's CSRF token is required */
 };
+
+/* The ROLE_* bit of a role name, or 0. */
+unsigned role_bit(const char *role);
 
 /* The route table: defined in routes.c, terminated by a NULL path. */
 extern const struct route routes[];

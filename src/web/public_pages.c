@@ -376,15 +376,3 @@ void public_status_add(struct req *r)
 				   req_resume, r))
 		req_resume(r, HL_ENOMEM);
 }
-
-void public_style(struct req *r);
-void console_home(struct req *r)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return reply_error(r, 500, "internal");
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
-	tpl_set(v, "title", i18n_get(r->lang, "console.title"));
-	page_reply(r, 200, "console_home", v);
-}

@@ -13,7 +13,16 @@ void public_report_submit(struct req *r);
 void public_status_form(struct req *r);
 void public_status_lookup(struct req *r);
 void public_status_add(struct req *r);
-void console_home(struct req *r);
+void console_login_form(struct req *r);
+void console_login(struct req *r);
+void console_logout(struct req *r);
+void console_password_form(struct req *r);
+void console_password(struct req *r);
+void console_queue(struct req *r);
+void console_report(struct req *r);
+void console_audit(struct req *r);
+void api_staff_reports(struct req *r);
+void api_staff_report(struct req *r);
 void api_reports_create(struct req *r);
 void api_reports_status(struct req *r);
 void api_reports_add(struct req *r);
@@ -34,14 +43,21 @@ static void static_style(struct req *r)
 
 static void static_openapi(struct req *r)
 {
-	serve_embedded(r, "web/openapi.json", "application/json");
+	serve_embedded(r, r->ctx->which == LISTEN_CONSOLE ? "web/openapi-console.json"
+							  : "web/openapi.json",
+		       "application/json");
 }
 
 #define PUB LISTEN_PUBLIC
 #define BOTH (LISTEN_PUBLIC | LISTEN_CONSOLE)
 #define FORM_MAX (256u * 1024)
 #define JSON_MAX 65536u
+#define CON LISTEN_CONSOLE
+#define CASEWORK (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR)
 
+/* The permission table: every console route names the roles that may use
+ * it (the last two columns: roles, and whether a CSRF token is required).
+ * A route with no roles needs no session. */
 const struct route routes[] = {
 	{BOTH, "GET", "/healthz", public_healthz, 0, false},
 	{BOTH, "GET", "/static/style.css", static_style, 0, false},
@@ -56,6 +72,16 @@ const struct route routes[] = {
 	{PUB, "POST", "/api/v1/reports", api_reports_create, JSON_MAX, true},
 	{PUB, "GET", "/api/v1/reports/*/status", api_reports_status, 0, true},
 	{PUB, "POST", "/api/v1/reports/*/additions", api_reports_add, JSON_MAX, true},
-	{LISTEN_CONSOLE, "GET", "/", console_home, 0, false},
+	{CON, "GET", "/login", console_login_form, 0, false, 0, false},
+	{CON, "POST", "/login", console_login, 4096, false, 0, false},
+	{CON, "POST", "/logout", console_logout, 4096, false, ROLE_ANY, true},
+	{CON, "GET", "/account/password", console_password_form, 0, false, ROLE_ANY, false},
+	{CON, "POST", "/account/password", console_password, 8192, false, ROLE_ANY, true},
+	{CON, "GET", "/", console_queue, 0, false, CASEWORK, false},
+	{CON, "GET", "/reports/*", console_report, 0, false, CASEWORK, false},
+	{CON, "GET", "/audit", console_audit, 0, false, ROLE_AUDITOR, false},
+	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
+	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
+	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},
 	{0, NULL, NULL, NULL, 0, false},
 };

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sodium.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "err.h"
+#include "form.h"
 #include "http.h"
 #include "i18n.h"
 #include "log.h"
@@ -217,6 +220,81 @@ static void route_find(struct req *r)
 	}
 }
 
+unsigned role_bit(const char *role)
+{
+	static const char *const names[] = {"operator",   "analyst", "case_worker",
+					    "supervisor", "admin",   "auditor"};
+	for (unsigned i = 0; role && i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(role, names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* Redirects a browser (303) to path. */
+static void redirect(struct req *r, const char *path)
+{
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", path);
+}
+
+/* The generic gate of the permission table: who is asking (an API key or a
+ * session cookie), may their role use this route, and does a form that
+ * changes state carry the session's CSRF token. Answers itself and returns
+ * false when the request may not go on. */
+static bool authorize(struct req *r)
+{
+	const struct route *rt = r->route;
+	if (!rt->roles)
+		return true;
+	const char *auth = req_header(r, "Authorization");
+	int rc = HL_ENOTFOUND;
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0) {
+		rc = staff_apikey_find(r->hl, auth + 7, &r->who, &r->arena);
+		r->by_apikey = rc == 0;
+	} else {
+		const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "hl_session");
+		if (token)
+			rc = staff_session(r->hl, token, &r->who, &r->arena);
+	}
+	if (rc) {
+		if (rt->json) {
+			reply_json_error(r, 401, "auth.required");
+			reply_header(r, "WWW-Authenticate", "Bearer");
+		} else {
+			redirect(r, "/login");
+		}
+		return false;
+	}
+	r->authed = true;
+	if (!(role_bit(r->who.role) & rt->roles)) {
+		audit_append(r->hl, r->who.actor, "access.denied", "route", rt->path, r->method);
+		reply_error(r, 403, "forbidden");
+		return false;
+	}
+	if (r->who.must_change && !r->by_apikey && strcmp(rt->path, "/account/password") != 0 &&
+	    strcmp(rt->path, "/logout") != 0) {
+		redirect(r, "/account/password");
+		return false;
+	}
+	if (rt->csrf && !r->by_apikey) {
+		const char *ct = req_header(r, "Content-Type");
+		struct form *f = arena_alloc(&r->arena, sizeof *f);
+		const char *given = NULL;
+		if (f && ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
+		    form_parse(buf_str(&r->body), r->body.len, f, &r->arena) == 0) {
+			r->form = f;
+			given = form_get(f, "csrf");
+		}
+		if (!given || strlen(given) != strlen(r->who.csrf) ||
+		    sodium_memcmp(given, r->who.csrf, strlen(given)) != 0) {
+			audit_append(r->hl, r->who.actor, "csrf.refused", "route", rt->path, NULL);
+			reply_error(r, 403, "csrf.invalid");
+			return false;
+		}
+	}
+	return true;
+}
+
 static enum MHD_Result queue(struct req *r)
 {
 	if (!r->resp)
@@ -282,7 +360,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		reply_error(r, 405, "method.not_allowed");
 	} else if (r->body_too_big) {
 		reply_error(r, 413, "body.too_large");
-	} else {
+	} else if (authorize(r)) {
 		r->route->handler(r);
 	}
 	if (r->suspended)

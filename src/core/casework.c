@@ -1,0 +1,186 @@
+/* casework.c — the queue and the report page (see casework.h). */
+#include "casework.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "audit.h"
+#include "db.h"
+#include "err.h"
+#include "receipt.h"
+#include "report.h"
+#include "reports.h"
+
+bool casework_may_unseal(const char *role)
+{
+	return role && (strcmp(role, "case_worker") == 0 || strcmp(role, "supervisor") == 0);
+}
+
+static void copy_row(const struct store_report_row *s, struct casework_report *c)
+{
+	memset(c, 0, sizeof *c);
+	c->id = s->id;
+	c->number = s->number;
+	c->kind = s->kind;
+	c->channel = s->channel;
+	c->state = s->state;
+	c->received_at = s->received_at;
+	c->updated_at = s->updated_at;
+	c->assignee = s->assignee;
+	c->priority = s->priority;
+	c->where_seen = s->where_seen;
+	c->exploitation_type = s->exploitation_type;
+	c->description = s->description;
+	c->location = s->location;
+	c->language = s->language;
+	c->public_message = s->public_message;
+	c->has_contact = s->contact_sealed != NULL;
+	c->may_contact = s->may_contact;
+}
+
+struct queue_acc {
+	struct casework_report *rows;
+	size_t n, cap;
+};
+
+static void queue_row(void *arg, const struct store_report_row *row)
+{
+	struct queue_acc *q = arg;
+	if (q->n < q->cap)
+		copy_row(row, &q->rows[q->n++]);
+}
+
+int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t offset,
+		   int64_t limit, struct casework_report **rows, size_t *n, struct arena *a)
+{
+	if (limit < 1 || limit > 500 || offset < 0)
+		return HL_EINVAL;
+	struct queue_acc q = {arena_alloc(a, (size_t)limit * sizeof *q.rows), 0, (size_t)limit};
+	if (!q.rows)
+		return HL_ENOMEM;
+	struct store_queue_filter sf = {f->kind, f->channel, f->state, f->assignee,
+					!f->include_closed && !f->state};
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_report_queue(db, &sf, offset, limit, queue_row, &q, a);
+	hotline_db_put(hl, db);
+	*rows = q.rows;
+	*n = q.n;
+	return rc;
+}
+
+struct detail_acc {
+	struct casework_report *c;
+	size_t cap_urls, cap_add;
+	struct arena *a;
+};
+
+static void url_row(void *arg, int64_t addition_id, const char *url, const char *norm)
+{
+	(void)norm;
+	struct detail_acc *d = arg;
+	struct casework_report *c = d->c;
+	if (c->nurls == d->cap_urls) {
+		size_t cap = d->cap_urls ? d->cap_urls * 2 : 16;
+		const char **u = arena_alloc(d->a, cap * sizeof *u);
+		int64_t *ad = arena_alloc(d->a, cap * sizeof *ad);
+		if (!u || !ad)
+			return;
+		if (c->nurls) {
+			memcpy(u, c->urls, c->nurls * sizeof *u);
+			memcpy(ad, c->url_addition, c->nurls * sizeof *ad);
+		}
+		c->urls = u;
+		c->url_addition = ad;
+		d->cap_urls = cap;
+	}
+	c->urls[c->nurls] = arena_strdup(d->a, url);
+	c->url_addition[c->nurls] = addition_id;
+	c->nurls++;
+}
+
+static void addition_row(void *arg, int64_t id, const char *text, const char *at)
+{
+	(void)id;
+	struct detail_acc *d = arg;
+	struct casework_report *c = d->c;
+	if (c->nadditions == d->cap_add) {
+		size_t cap = d->cap_add ? d->cap_add * 2 : 8;
+		const char **t = arena_alloc(d->a, cap * sizeof *t);
+		const char **w = arena_alloc(d->a, cap * sizeof *w);
+		if (!t || !w)
+			return;
+		if (c->nadditions) {
+			memcpy(t, c->addition_text, c->nadditions * sizeof *t);
+			memcpy(w, c->addition_at, c->nadditions * sizeof *w);
+		}
+		c->addition_text = t;
+		c->addition_at = w;
+		d->cap_add = cap;
+	}
+	c->addition_text[c->nadditions] = text ? arena_strdup(d->a, text) : NULL;
+	c->addition_at[c->nadditions] = arena_strdup(d->a, at);
+	c->nadditions++;
+}
+
+/* Opens the sealed contact details into the report's fields. */
+static int unseal_contact(struct hotline *hl, const struct store_report_row *row,
+			  struct casework_report *c, struct arena *a)
+{
+	if (!row->contact_sealed || row->contact_sealed_len <= SEAL_OVERHEAD)
+		return 0;
+	size_t len = row->contact_sealed_len - SEAL_OVERHEAD;
+	char *plain = arena_alloc(a, len + 1);
+	if (!plain)
+		return HL_ENOMEM;
+	if (seal_open(&hl->keys, row->contact_sealed, row->contact_sealed_len, plain))
+		return HL_ECRYPTO;
+	plain[len] = '\0';
+	json_t *j = json_loads(plain, 0, NULL);
+	sodium_memzero(plain, len);
+	if (!j)
+		return HL_ECRYPTO;
+	const char *v;
+	if ((v = json_string_value(json_object_get(j, "name"))))
+		c->contact_name = arena_strdup(a, v);
+	if ((v = json_string_value(json_object_get(j, "email"))))
+		c->contact_email = arena_strdup(a, v);
+	if ((v = json_string_value(json_object_get(j, "phone"))))
+		c->contact_phone = arena_strdup(a, v);
+	json_decref(j);
+	return 0;
+}
+
+int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
+			 bool unseal, struct casework_report *out, struct arena *a)
+{
+	char num[RECEIPT_NUMBER_SIZE];
+	unsigned long long id = receipt_number_parse(number, num) ? receipt_number_id(num) : 0;
+	if (!id)
+		return HL_ENOTFOUND;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	struct store_report_row row;
+	int rc = store_report_get(db, (int64_t)id, &row, a);
+	if (!rc) {
+		copy_row(&row, out);
+		struct detail_acc d = {out, 0, 0, a};
+		rc = store_report_urls(db, row.id, url_row, &d, a);
+		if (!rc)
+			rc = store_report_additions(db, row.id, addition_row, &d, a);
+	}
+	hotline_db_put(hl, db);
+	if (rc)
+		return rc;
+	if (audit_append(hl, who->actor, "report.read", "report", out->number, NULL))
+		return HL_EIO; /* no audit, no read */
+	if (unseal && out->has_contact && casework_may_unseal(who->role)) {
+		if (audit_append(hl, who->actor, "contact.unseal", "report", out->number, NULL))
+			return HL_EIO;
+		rc = unseal_contact(hl, &row, out, a);
+	}
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* casework.h — what staff read and do with reports: the triage queue and
+ * the report page. Every read of a report by a person is audited, and so
+ * is every unsealing of contact details. */
+#ifndef HL_CASEWORK_H
+#define HL_CASEWORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "hotline.h"
+#include "staff.h"
+
+struct casework_report {
+	int64_t id;
+	const char *number, *kind, *channel, *state, *received_at, *updated_at, *assignee;
+	int priority;
+	const char *where_seen, *exploitation_type, *description, *location, *language;
+	const char *public_message;
+	bool has_contact, may_contact;
+	/* set only when unsealed for a role that may see them */
+	const char *contact_name, *contact_email, *contact_phone;
+	/* URLs and additions, in order (arena arrays) */
+	size_t nurls;
+	const char **urls;
+	int64_t *url_addition; /* 0: given with the report */
+	size_t nadditions;
+	const char **addition_text, **addition_at;
+};
+
+struct casework_filter {
+	const char *kind, *channel, *state, *assignee; /* NULL: any */
+	bool include_closed;
+};
+
+/* True when a role may see reporters' contact details. */
+bool casework_may_unseal(const char *role);
+/* Up to limit queue rows after offset (*n set; arena array). */
+int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t offset,
+		   int64_t limit, struct casework_report **rows, size_t *n, struct arena *a);
+/* The report named by number, as its page shows it; audits the read (and
+ * the unsealing, when unseal and the role may). 0, HL_ENOTFOUND, HL_EIO. */
+int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
+			 bool unseal, struct casework_report *out, struct arena *a);
+
+#endif

@@ -1,0 +1,412 @@
+/* console_pages.c — the staff console: login, logout, password, the triage
+ * queue, the report page and the audit log; and the staff JSON API over the
+ * same core functions. The permission table in routes.c and the gate in
+ * server.c have already checked who may come here. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "audit.h"
+#include "casework.h"
+#include "err.h"
+#include "form.h"
+#include "hotline.h"
+#include "http.h"
+#include "i18n.h"
+#include "page.h"
+#include "utf8.h"
+
+static struct tpl_vars *console_vars(struct req *r, const char *title_key)
+{
+	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
+	if (!v)
+		return NULL;
+	memset(v, 0, sizeof *v);
+	page_vars(r, v, "/");
+	tpl_set(v, "title", i18n_get(r->lang, title_key));
+	if (r->authed) {
+		tpl_set(v, "staff_name", r->who.name);
+		tpl_set(v, "csrf", r->who.csrf);
+		unsigned bit = role_bit(r->who.role);
+		if (bit & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
+			tpl_set(v, "can_queue", "1");
+		if (bit & ROLE_AUDITOR)
+			tpl_set(v, "can_audit", "1");
+	}
+	r->no_store = true;
+	return v;
+}
+
+static bool tls_request(struct req *r)
+{
+	const char *p = req_header(r, "X-Forwarded-Proto");
+	return p && strcasecmp(p, "https") == 0;
+}
+
+void console_login_form(struct req *r)
+{
+	struct tpl_vars *v = console_vars(r, "console.login.title");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	page_reply(r, 200, "console_login", v);
+}
+
+void console_login(struct req *r)
+{
+	const char *ct = req_header(r, "Content-Type");
+	struct form f;
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return reply_error(r, 415, "content_type.unsupported");
+	if (form_parse(buf_str(&r->body), r->body.len, &f, &r->arena))
+		return reply_error(r, 400, "form.malformed");
+	const char *name = form_get(&f, "name");
+	char token[65];
+	struct staff_who who;
+	int rc = staff_login(r->hl, name, form_get(&f, "password"), form_get(&f, "code"), token,
+			     &who, &r->arena);
+	if (rc) {
+		struct tpl_vars *v = console_vars(r, "console.login.title");
+		if (!v)
+			return reply_error(r, 500, "internal");
+		tpl_set(v, "login_failed", "1");
+		tpl_set(v, "v_name", name && utf8_valid(name, strlen(name)) ? name : NULL);
+		return page_reply(r, rc == HL_EIO ? 503 : 401, "console_login", v);
+	}
+	char cookie[160];
+	snprintf(cookie, sizeof cookie, "hl_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
+		 tls_request(r) ? "; Secure" : "");
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", who.must_change ? "/account/password" : "/");
+	reply_header(r, "Set-Cookie", cookie);
+}
+
+void console_logout(struct req *r)
+{
+	staff_logout(r->hl, &r->who);
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", "/login");
+	reply_header(r, "Set-Cookie", "hl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+void console_password_form(struct req *r)
+{
+	struct tpl_vars *v = console_vars(r, "console.password.title");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	if (r->who.must_change)
+		tpl_set(v, "must_change", "1");
+	page_reply(r, 200, "console_password", v);
+}
+
+void console_password(struct req *r)
+{
+	const char *pw = form_get(r->form, "password"), *confirm = form_get(r->form, "confirm");
+	int rc = HL_EINVAL;
+	if (pw && confirm && strcmp(pw, confirm) == 0 && utf8_valid(pw, strlen(pw)))
+		rc = staff_set_password(r->hl, &r->who, pw);
+	if (rc) {
+		struct tpl_vars *v = console_vars(r, "console.password.title");
+		if (!v)
+			return reply_error(r, 500, "internal");
+		tpl_set(v, "pw_error", "1");
+		if (r->who.must_change)
+			tpl_set(v, "must_change", "1");
+		return page_reply(r, 422, "console_password", v);
+	}
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", "/");
+}
+
+static const char *const channels[] = {"web", "api", "email", "phone", NULL};
+
+static const char *select_html(struct req *r, const char *const *values, const char *prefix,
+			       const char *chosen)
+{
+	struct buf b;
+	buf_init(&b, 8192);
+	buf_puts(&b, "<option value=\"\">");
+	buf_put_html(&b, i18n_get(r->lang, "console.any"));
+	buf_puts(&b, "</option>");
+	for (const char *const *v = values; *v; v++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s%s", prefix, *v);
+		const char *label = prefix[0] ? i18n_get(r->lang, key) : *v;
+		buf_printf(&b, "<option value=\"%s\"%s>", *v,
+			   chosen && strcmp(chosen, *v) == 0 ? " selected" : "");
+		buf_put_html(&b, label[0] ? label : *v);
+		buf_puts(&b, "</option>");
+	}
+	const char *s = arena_strdup(&r->arena, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+/* A filter value from the query, kept only when it is one of values. */
+static const char *query_in(struct req *r, const char *name, const char *const *values)
+{
+	const char *v = req_query(r, name);
+	return v && report_in_list(values, v) ? v : NULL;
+}
+
+static int64_t query_int(struct req *r, const char *name, int64_t dflt, int64_t max)
+{
+	const char *v = req_query(r, name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end || n < 0 || n > max)
+		return -1;
+	return n;
+}
+
+#define QUEUE_PAGE 50
+
+void console_queue(struct req *r)
+{
+	struct casework_filter f = {query_in(r, "kind", report_kinds),
+				    query_in(r, "channel", channels),
+				    query_in(r, "state", report_states), NULL, false};
+	int64_t page = query_int(r, "page", 0, 1000000);
+	if (page < 0)
+		return reply_error(r, 400, "invalid");
+	struct casework_report *rows;
+	size_t n;
+	int rc = casework_queue(r->hl, &f, page * QUEUE_PAGE, QUEUE_PAGE + 1, &rows, &n, &r->arena);
+	if (rc)
+		return reply_error(r, 503, "store.unavailable");
+	struct tpl_vars *v = console_vars(r, "console.queue");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	for (size_t i = 0; i < n && i < QUEUE_PAGE; i++) {
+		char key[64];
+		buf_printf(&b, "<tr class=\"priority-%d\"><td><a href=\"/reports/%s\">%s</a></td><td>",
+			   rows[i].priority, rows[i].number, rows[i].number);
+		snprintf(key, sizeof key, "report.%s.title", rows[i].kind);
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, rows[i].channel);
+		snprintf(key, sizeof key, "state.%s", rows[i].state);
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, rows[i].received_at);
+		buf_puts(&b, "</td></tr>");
+	}
+	tpl_set(v, "rows", n ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_free(&b);
+	char href[256];
+	const char *fmt = "/?kind=%s&channel=%s&state=%s&page=%" PRId64;
+	if (page > 0) {
+		snprintf(href, sizeof href, fmt, f.kind ? f.kind : "", f.channel ? f.channel : "",
+			 f.state ? f.state : "", page - 1);
+		tpl_set(v, "prev_href", arena_strdup(&r->arena, href));
+	}
+	if (n > QUEUE_PAGE) {
+		snprintf(href, sizeof href, fmt, f.kind ? f.kind : "", f.channel ? f.channel : "",
+			 f.state ? f.state : "", page + 1);
+		tpl_set(v, "next_href", arena_strdup(&r->arena, href));
+	}
+	tpl_set(v, "kind_options", select_html(r, report_kinds, "", f.kind));
+	tpl_set(v, "channel_options", select_html(r, channels, "", f.channel));
+	tpl_set(v, "state_options", select_html(r, report_states, "state.", f.state));
+	page_reply(r, 200, "console_queue", v);
+}
+
+void console_report(struct req *r)
+{
+	struct casework_report c;
+	const char *show = req_query(r, "contact");
+	int rc = casework_report_read(r->hl, &r->who, r->arg, show && strcmp(show, "1") == 0, &c,
+				      &r->arena);
+	if (rc == HL_ENOTFOUND)
+		return reply_error(r, 404, "not_found");
+	if (rc)
+		return reply_error(r, 503, "store.unavailable");
+	struct tpl_vars *v = console_vars(r, "console.report");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	char key[64];
+	tpl_set(v, "number", c.number);
+	snprintf(key, sizeof key, "report.%s.title", c.kind);
+	tpl_set(v, "kind_label", arena_strdup(&r->arena, i18n_get(r->lang, key)));
+	tpl_set(v, "channel", c.channel);
+	tpl_set(v, "state", c.state);
+	snprintf(key, sizeof key, "state.%s", c.state);
+	tpl_set(v, "state_label", arena_strdup(&r->arena, i18n_get(r->lang, key)));
+	tpl_set(v, "received_at", c.received_at);
+	tpl_set(v, "where_seen", c.where_seen);
+	tpl_set(v, "exploitation_type", c.exploitation_type);
+	tpl_set(v, "language", c.language);
+	tpl_set(v, "description", c.description);
+	tpl_set(v, "location", c.location);
+	tpl_set(v, "public_message", c.public_message);
+	tpl_set(v, "has_contact", c.has_contact ? "1" : NULL);
+	tpl_set(v, "may_contact", i18n_get(r->lang, c.may_contact ? "console.yes" : "console.no"));
+	if (casework_may_unseal(r->who.role))
+		tpl_set(v, "can_unseal", "1");
+	if (c.contact_name || c.contact_email || c.contact_phone) {
+		tpl_set(v, "contact_shown", "1");
+		tpl_set(v, "contact_name", c.contact_name);
+		tpl_set(v, "contact_email", c.contact_email);
+		tpl_set(v, "contact_phone", c.contact_phone);
+	}
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	/* URLs are shown as text, never as links: no one should open them by accident */
+	for (size_t i = 0; i < c.nurls; i++) {
+		buf_puts(&b, "<li><code>");
+		buf_put_html(&b, c.urls[i]);
+		buf_puts(&b, "</code></li>");
+	}
+	tpl_set(v, "urls", c.nurls ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_reset(&b);
+	for (size_t i = 0; i < c.nadditions; i++) {
+		buf_puts(&b, "<li><p class=\"hint\">");
+		buf_put_html(&b, c.addition_at[i]);
+		buf_puts(&b, "</p><blockquote class=\"message\">");
+		buf_put_html(&b, c.addition_text[i] ? c.addition_text[i] : "");
+		buf_puts(&b, "</blockquote></li>");
+	}
+	tpl_set(v, "additions", c.nadditions ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_free(&b);
+	page_reply(r, 200, "console_report", v);
+}
+
+struct audit_page {
+	struct buf *b;
+	int64_t last;
+	int n;
+};
+
+static int audit_row_html(void *arg, const struct store_audit_row *row)
+{
+	struct audit_page *p = arg;
+	buf_printf(p->b, "<tr><td>%" PRId64 "</td><td>", row->id);
+	buf_put_html(p->b, row->at);
+	buf_puts(p->b, "</td><td>");
+	buf_put_html(p->b, row->actor);
+	buf_puts(p->b, "</td><td>");
+	buf_put_html(p->b, row->action);
+	buf_puts(p->b, "</td><td>");
+	buf_put_html(p->b, row->object_type ? row->object_type : "");
+	buf_puts(p->b, row->object_id ? " " : "");
+	buf_put_html(p->b, row->object_id ? row->object_id : "");
+	buf_puts(p->b, "</td><td>");
+	buf_put_html(p->b, row->detail ? row->detail : "");
+	buf_puts(p->b, "</td></tr>");
+	p->last = row->id;
+	p->n++;
+	return 0;
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+void console_audit(struct req *r)
+{
+	int64_t after = query_int(r, "after", 0, INT64_MAX / 2);
+	if (after < 0)
+		return reply_error(r, 400, "invalid");
+	const char *actor = nonempty(req_query(r, "actor")), *action = nonempty(req_query(r, "action")),
+		   *object = nonempty(req_query(r, "object"));
+	struct buf b;
+	buf_init(&b, 4u << 20);
+	struct audit_page p = {&b, after, 0};
+	struct db *db = hotline_db(r->hl);
+	int rc = db ? store_audit_each(db, after, 200, actor, action, object, audit_row_html, &p,
+				       &r->arena)
+		    : HL_EIO;
+	hotline_db_put(r->hl, db);
+	if (rc) {
+		buf_free(&b);
+		return reply_error(r, 503, "store.unavailable");
+	}
+	audit_append(r->hl, r->who.actor, "audit.read", NULL, NULL, NULL);
+	struct tpl_vars *v = console_vars(r, "console.audit");
+	if (!v) {
+		buf_free(&b);
+		return reply_error(r, 500, "internal");
+	}
+	tpl_set(v, "rows", arena_strdup(&r->arena, buf_str(&b)));
+	buf_free(&b);
+	tpl_set(v, "v_actor", actor);
+	tpl_set(v, "v_action", action);
+	tpl_set(v, "v_object", object);
+	if (p.n == 200) {
+		char href[64];
+		snprintf(href, sizeof href, "/audit?after=%" PRId64, p.last);
+		tpl_set(v, "next_href", arena_strdup(&r->arena, href));
+	}
+	page_reply(r, 200, "console_audit", v);
+}
+
+/* ---- staff JSON API ---------------------------------------------------- */
+
+static json_t *report_json(const struct casework_report *c, bool full)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "number", c->number, "kind", c->kind,
+			      "channel", c->channel, "state", c->state, "received_at",
+			      c->received_at, "priority", c->priority);
+	if (!full || !o)
+		return o;
+	json_object_set_new(o, "updated_at", json_string(c->updated_at));
+	json_object_set_new(o, "where", c->where_seen ? json_string(c->where_seen) : json_null());
+	json_object_set_new(o, "exploitation_type",
+			    c->exploitation_type ? json_string(c->exploitation_type) : json_null());
+	json_object_set_new(o, "description", c->description ? json_string(c->description) : json_null());
+	json_object_set_new(o, "location", c->location ? json_string(c->location) : json_null());
+	json_object_set_new(o, "language", c->language ? json_string(c->language) : json_null());
+	json_object_set_new(o, "message", c->public_message ? json_string(c->public_message) : json_null());
+	json_object_set_new(o, "has_contact", json_boolean(c->has_contact));
+	json_t *urls = json_array();
+	for (size_t i = 0; i < c->nurls; i++)
+		json_array_append_new(urls, json_pack("{s:s, s:I}", "url", c->urls[i], "addition",
+						      (json_int_t)c->url_addition[i]));
+	json_object_set_new(o, "urls", urls);
+	json_object_set_new(o, "attachments", json_array());
+	json_t *adds = json_array();
+	for (size_t i = 0; i < c->nadditions; i++)
+		json_array_append_new(adds, json_pack("{s:s?, s:s}", "text", c->addition_text[i],
+						      "received_at", c->addition_at[i]));
+	json_object_set_new(o, "additions", adds);
+	return o;
+}
+
+void api_staff_reports(struct req *r)
+{
+	struct casework_filter f = {query_in(r, "kind", report_kinds),
+				    query_in(r, "channel", channels),
+				    query_in(r, "state", report_states), NULL, false};
+	int64_t limit = query_int(r, "limit", 50, 500), offset = query_int(r, "offset", 0, INT64_MAX / 2);
+	if (limit < 1 || offset < 0)
+		return reply_json_error(r, 422, "invalid");
+	struct casework_report *rows;
+	size_t n;
+	if (casework_queue(r->hl, &f, offset, limit, &rows, &n, &r->arena))
+		return reply_json_error(r, 503, "store.unavailable");
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, report_json(&rows[i], false));
+	r->no_store = true;
+	reply_json(r, 200, json_pack("{s:o, s:I, s:I}", "reports", arr, "offset", (json_int_t)offset,
+				     "limit", (json_int_t)limit));
+}
+
+void api_staff_report(struct req *r)
+{
+	struct casework_report c;
+	int rc = casework_report_read(r->hl, &r->who, r->arg, false, &c, &r->arena);
+	if (rc == HL_ENOTFOUND)
+		return reply_json_error(r, 404, "not_found");
+	if (rc)
+		return reply_json_error(r, 503, "store.unavailable");
+	r->no_store = true;
+	reply_json(r, 200, report_json(&c, true));
+}
