@@ -11,6 +11,9 @@
 #include "receipt.h"
 #include "report.h"
 #include "reports.h"
+#include "accounts.h"
+#include "timeutil.h"
+#include "utf8.h"
 
 bool casework_may_unseal(const char *role)
 {
@@ -125,6 +128,30 @@ static void addition_row(void *arg, int64_t id, const char *text, const char *at
 	c->nadditions++;
 }
 
+static void note_row(void *arg, const char *author, const char *text, const char *at)
+{
+	struct detail_acc *d = arg;
+	struct casework_report *c = d->c;
+	size_t n = c->nnotes;
+	const char **au = arena_alloc(d->a, (n + 1) * sizeof *au);
+	const char **tx = arena_alloc(d->a, (n + 1) * sizeof *tx);
+	const char **at2 = arena_alloc(d->a, (n + 1) * sizeof *at2);
+	if (!au || !tx || !at2)
+		return;
+	if (n) {
+		memcpy(au, c->note_author, n * sizeof *au);
+		memcpy(tx, c->note_text, n * sizeof *tx);
+		memcpy(at2, c->note_at, n * sizeof *at2);
+	}
+	au[n] = arena_strdup(d->a, author);
+	tx[n] = arena_strdup(d->a, text);
+	at2[n] = arena_strdup(d->a, at);
+	c->note_author = au;
+	c->note_text = tx;
+	c->note_at = at2;
+	c->nnotes = n + 1;
+}
+
 /* Opens the sealed contact details into the report's fields. */
 static int unseal_contact(struct hotline *hl, const struct store_report_row *row,
 			  struct casework_report *c, struct arena *a)
@@ -172,6 +199,18 @@ int casework_report_read(struct hotline *hl, const struct staff_who *who, const 
 		if (!rc)
 			rc = store_report_additions(db, row.id, addition_row, &d, a);
 	}
+	if (!rc) {
+		struct detail_acc d = {out, 0, 0, a};
+		rc = store_report_notes(db, row.id, note_row, &d);
+	}
+	int64_t dup = 0;
+	if (!rc)
+		rc = store_report_extra(db, row.id, &out->classification, &dup, a);
+	if (!rc && dup) {
+		char *n = arena_alloc(a, RECEIPT_NUMBER_SIZE);
+		if (n && receipt_number_for_id((unsigned long long)dup, n))
+			out->duplicate_of = n;
+	}
 	hotline_db_put(hl, db);
 	if (rc)
 		return rc;
@@ -182,5 +221,156 @@ int casework_report_read(struct hotline *hl, const struct staff_who *who, const 
 			return HL_EIO;
 		rc = unseal_contact(hl, &row, out, a);
 	}
+	return rc;
+}
+
+static const char *const next_received[] = {"under_analysis", "closed", NULL};
+static const char *const next_analysis[] = {"forwarded", "closed", "received", NULL};
+static const char *const next_forwarded[] = {"under_analysis", "closed", NULL};
+static const char *const next_closed[] = {"under_analysis", NULL};
+static const char *const next_none[] = {NULL};
+
+const char *const *casework_next_states(const char *from)
+{
+	if (!from)
+		return next_none;
+	if (strcmp(from, "received") == 0)
+		return next_received;
+	if (strcmp(from, "under_analysis") == 0)
+		return next_analysis;
+	if (strcmp(from, "forwarded") == 0)
+		return next_forwarded;
+	if (strcmp(from, "closed") == 0)
+		return next_closed;
+	return next_none;
+}
+
+bool casework_transition_ok(const char *from, const char *to)
+{
+	return to && report_in_list(casework_next_states(from), to);
+}
+
+/* A free text parameter: trimmed, bounded, no control characters. */
+static const char *text_param(const char *v, size_t max, const char **code, struct arena *a)
+{
+	const char *t = report_trim(v, a);
+	if (!t) {
+		*code = "required";
+		return NULL;
+	}
+	report_newlines_normalise(t);
+	if (!utf8_valid(t, strlen(t))) {
+		*code = "utf8.invalid";
+		return NULL;
+	}
+	if (utf8_length(t) > max) {
+		*code = "too_long";
+		return NULL;
+	}
+	if (utf8_has_controls(t, true)) {
+		*code = "control_chars";
+		return NULL;
+	}
+	return t;
+}
+
+int casework_act(struct hotline *hl, const struct staff_who *who, const char *number,
+		 const char *action, const char *(*get)(void *arg, const char *name), void *arg,
+		 const char **code, const char **field, struct arena *a)
+{
+	char num[RECEIPT_NUMBER_SIZE];
+	unsigned long long id = receipt_number_parse(number, num) ? receipt_number_id(num) : 0;
+	*code = NULL;
+	*field = NULL;
+	if (!id)
+		return HL_ENOTFOUND;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = db_begin(db);
+	if (rc) {
+		hotline_db_put(hl, db);
+		return HL_EIO;
+	}
+	struct store_report_row row;
+	rc = store_report_get(db, (int64_t)id, &row, a);
+	char now[21];
+	time_now_iso(now);
+	const char *detail = NULL;
+	if (rc) {
+		/* nothing */
+	} else if (strcmp(action, "assign") == 0) {
+		const char *to = report_trim(get(arg, "assignee"), a);
+		*field = "assignee";
+		if (to && strcmp(to, "me") == 0)
+			to = who->name;
+		bool supervisor = strcmp(who->role, "supervisor") == 0;
+		struct store_user u;
+		if (to && !supervisor && (!who->name || strcmp(to, who->name) != 0)) {
+			rc = HL_EPERM;
+		} else if (!to && !supervisor && row.assignee && who->name &&
+			   strcmp(row.assignee, who->name) != 0) {
+			rc = HL_EPERM;
+		} else if (to && (rc = store_user_get(db, to, 0, &u, a)) != 0) {
+			if (rc == HL_ENOTFOUND)
+				*code = "invalid", rc = HL_EINVAL;
+		} else {
+			rc = store_report_set_assignee(db, row.id, to, now);
+			detail = to ? to : "";
+		}
+	} else if (strcmp(action, "state") == 0) {
+		const char *to = get(arg, "state");
+		*field = "state";
+		if (!to || !*to)
+			*code = "required", rc = HL_EINVAL;
+		else if (!report_in_list(report_states, to))
+			*code = "invalid", rc = HL_EINVAL;
+		else if (!casework_transition_ok(row.state, to))
+			*code = "transition", rc = HL_EINVAL;
+		else
+			rc = store_report_set(db, row.id, to, NULL, now), detail = to;
+	} else if (strcmp(action, "classify") == 0) {
+		const char *json;
+		if (classify_check(hl->scheme, get, arg, &json, field, a))
+			*code = "invalid", rc = HL_EINVAL;
+		else
+			rc = store_report_set_classification(db, row.id, json, now), detail = json;
+	} else if (strcmp(action, "note") == 0 || strcmp(action, "message") == 0) {
+		bool note = action[0] == 'n';
+		*field = "text";
+		const char *t = text_param(get(arg, "text"), note ? 10000 : 2000, code, a);
+		if (!t)
+			rc = HL_EINVAL;
+		else if (note)
+			rc = store_report_note_add(db, row.id, who->name ? who->name : who->actor, t, now);
+		else
+			rc = store_report_set(db, row.id, NULL, t, now), detail = t;
+	} else if (strcmp(action, "duplicate") == 0) {
+		const char *of = report_trim(get(arg, "of"), a);
+		char other[RECEIPT_NUMBER_SIZE];
+		unsigned long long oid = 0;
+		*field = "of";
+		struct store_report_row orow;
+		if (of && !(receipt_number_parse(of, other) && (oid = receipt_number_id(other))))
+			*code = "invalid", rc = HL_EINVAL;
+		else if (oid == id)
+			*code = "invalid", rc = HL_EINVAL;
+		else if (oid && store_report_get(db, (int64_t)oid, &orow, a))
+			*code = "invalid", rc = HL_EINVAL;
+		else
+			rc = store_report_set_duplicate(db, row.id, (int64_t)oid, now), detail = of ? other : "";
+	} else {
+		rc = HL_ENOTFOUND;
+	}
+	if (!rc) {
+		char act[48];
+		snprintf(act, sizeof act, "report.%s", action);
+		rc = audit_append_db(db, who->actor, act, "report", row.number, detail);
+	}
+	if (rc)
+		db_rollback(db);
+	else if (db_commit(db))
+		rc = HL_EIO;
+	hotline_db_put(hl, db);
 	return rc;
 }

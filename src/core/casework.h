@@ -26,6 +26,11 @@ struct casework_report {
 	int64_t *url_addition; /* 0: given with the report */
 	size_t nadditions;
 	const char **addition_text, **addition_at;
+	/* staff notes, classification (JSON) and duplicate */
+	size_t nnotes;
+	const char **note_author, **note_text, **note_at;
+	const char *classification;
+	const char *duplicate_of; /* a report number, or NULL */
 };
 
 struct casework_filter {
@@ -42,5 +47,21 @@ int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t 
  * the unsealing, when unseal and the role may). 0, HL_ENOTFOUND, HL_EIO. */
 int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
 			 bool unseal, struct casework_report *out, struct arena *a);
+
+/* The actions on a report page. Parameters come from get (a form or a
+ * JSON body): assign "assignee" (an account name, "" to unassign; only a
+ * supervisor assigns to others), state "state" (along the allowed
+ * transitions), classify (the scheme's fields), note "text", message
+ * "text" (what the reporter reads on their status page), duplicate "of" (a
+ * report number, "" to clear). Each change is audited in its transaction.
+ * Returns 0, HL_ENOTFOUND, HL_EPERM, or HL_EINVAL with *code a message key
+ * suffix ("transition", "invalid", "required", "too_long" ...) and *field. */
+int casework_act(struct hotline *hl, const struct staff_who *who, const char *number,
+		 const char *action, const char *(*get)(void *arg, const char *name), void *arg,
+		 const char **code, const char **field, struct arena *a);
+/* True when a report may go from state from to state to. */
+bool casework_transition_ok(const char *from, const char *to);
+/* The states a report in state from may move to (NULL-terminated, static). */
+const char *const *casework_next_states(const char *from);
 
 #endif

@@ -170,6 +170,12 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 			log_error("cannot read profile %s", hl->profile_path);
 		return rc;
 	}
+	rc = classify_load(profile_get(hl->profile, "classification", NULL),
+			   profile_get(hl->profile, "classification_file", NULL), &hl->scheme);
+	if (rc) {
+		hotline_close(hl);
+		return rc;
+	}
 	hl->lookups = ratelimit_new(opt->lookup_limit ? opt->lookup_limit : 20, LOOKUP_WINDOW_S);
 	hl->readers = calloc(1, sizeof *hl->readers);
 	if (!hl->lookups || !hl->readers) {
@@ -208,6 +214,8 @@ void hotline_close(struct hotline *hl)
 	hl->lookups = NULL;
 	profile_free(hl->profile);
 	hl->profile = NULL;
+	classify_free(hl->scheme);
+	hl->scheme = NULL;
 	sodium_memzero(&hl->keys, sizeof hl->keys);
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "classify.h"
 #include "profile.h"
 #include "ratelimit.h"
 #include "receipt.h"
@@ -29,6 +30,7 @@ struct hotline {
 	struct ratelimit *lookups; /* failed receipt look-ups per client */
 	struct intake *intake;
 	struct db_pool *readers;
+	struct classify_scheme *scheme; /* the profile's classification scheme */
 };
 
 struct hotline_options {

@@ -285,3 +285,93 @@ int store_report_additions(struct db *db, int64_t id,
 		fn(arg, db_column_int64(st, 0), db_column_text(st, 1), db_column_text(st, 2));
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
+
+static const char SQL_SET_ASSIGNEE[] =
+	"UPDATE reports SET assignee = $2, updated_at = $3 WHERE id = $1";
+static const char SQL_SET_CLASS[] =
+	"UPDATE reports SET classification = $2, updated_at = $3 WHERE id = $1";
+static const char SQL_SET_DUP[] =
+	"UPDATE reports SET duplicate_of = $2, updated_at = $3 WHERE id = $1";
+static const char SQL_NOTE_ADD[] =
+	"INSERT INTO report_notes (report_id, author, text, created_at) VALUES ($1, $2, $3, $4)";
+static const char SQL_NOTES[] =
+	"SELECT author, text, created_at FROM report_notes WHERE report_id = $1 ORDER BY id";
+static const char SQL_EXTRA[] = "SELECT classification, duplicate_of FROM reports WHERE id = $1";
+
+static int update_one(struct db *db, const char *sql, int64_t id, const char *text, int64_t num,
+		      bool use_num, const char *now)
+{
+	struct db_stmt *st = db_prepare(db, sql);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	if (use_num && num)
+		db_bind_int64(st, 2, num);
+	else if (use_num)
+		db_bind_null(st, 2);
+	else
+		db_bind_text(st, 2, text);
+	db_bind_text(st, 3, now);
+	int rc = step_done(st);
+	return rc ? rc : db_changes(db) == 1 ? 0 : HL_ENOTFOUND;
+}
+
+int store_report_set_assignee(struct db *db, int64_t id, const char *assignee, const char *now)
+{
+	return update_one(db, SQL_SET_ASSIGNEE, id, assignee, 0, false, now);
+}
+
+int store_report_set_classification(struct db *db, int64_t id, const char *json, const char *now)
+{
+	return update_one(db, SQL_SET_CLASS, id, json, 0, false, now);
+}
+
+int store_report_set_duplicate(struct db *db, int64_t id, int64_t duplicate_of, const char *now)
+{
+	return update_one(db, SQL_SET_DUP, id, NULL, duplicate_of, true, now);
+}
+
+int store_report_note_add(struct db *db, int64_t id, const char *author, const char *text,
+			  const char *now)
+{
+	struct db_stmt *st = db_prepare(db, SQL_NOTE_ADD);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, author);
+	db_bind_text(st, 3, text);
+	db_bind_text(st, 4, now);
+	return step_done(st);
+}
+
+int store_report_notes(struct db *db, int64_t id,
+		       void (*fn)(void *arg, const char *author, const char *text, const char *at),
+		       void *arg)
+{
+	struct db_stmt *st = db_prepare(db, SQL_NOTES);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_text(st, 0), db_column_text(st, 1), db_column_text(st, 2));
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_report_extra(struct db *db, int64_t id, const char **classification,
+		       int64_t *duplicate_of, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_EXTRA);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc = db_step(st);
+	if (rc == DB_DONE)
+		return HL_ENOTFOUND;
+	if (rc != DB_ROW)
+		return HL_EIO;
+	*classification = dup_col(st, 0, a);
+	*duplicate_of = db_column_int64(st, 1);
+	db_step(st);
+	return 0;
+}

@@ -85,6 +85,21 @@ int store_report_additions(struct db *db, int64_t id,
 				      const char *at),
 			   void *arg, struct arena *a);
 
+/* Staff changes to one report (inside the caller's transaction). A NULL
+ * assignee or duplicate_of 0 clears it. 0, HL_ENOTFOUND, HL_EIO. */
+int store_report_set_assignee(struct db *db, int64_t id, const char *assignee, const char *now);
+int store_report_set_classification(struct db *db, int64_t id, const char *json, const char *now);
+int store_report_set_duplicate(struct db *db, int64_t id, int64_t duplicate_of, const char *now);
+int store_report_note_add(struct db *db, int64_t id, const char *author, const char *text,
+			  const char *now);
+/* Calls fn for each note, oldest first. */
+int store_report_notes(struct db *db, int64_t id,
+		       void (*fn)(void *arg, const char *author, const char *text, const char *at),
+		       void *arg);
+/* The classification JSON and duplicate_of of a report. */
+int store_report_extra(struct db *db, int64_t id, const char **classification,
+		       int64_t *duplicate_of, struct arena *a);
+
 /* Number of reports stored. */
 int store_report_count(struct db *db, int64_t *out);
 

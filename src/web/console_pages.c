@@ -10,6 +10,7 @@
 #include "accounts.h"
 #include "audit.h"
 #include "casework.h"
+#include "classify.h"
 #include "err.h"
 #include "form.h"
 #include "hotline.h"
@@ -273,7 +274,64 @@ void console_report(struct req *r)
 		buf_puts(&b, "</blockquote></li>");
 	}
 	tpl_set(v, "additions", c.nadditions ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_reset(&b);
+	for (size_t i = 0; i < c.nnotes; i++) {
+		buf_puts(&b, "<li><p class=\"hint\">");
+		buf_put_html(&b, c.note_author[i]);
+		buf_puts(&b, " · ");
+		buf_put_html(&b, c.note_at[i]);
+		buf_puts(&b, "</p><blockquote class=\"message\">");
+		buf_put_html(&b, c.note_text[i]);
+		buf_puts(&b, "</blockquote></li>");
+	}
+	tpl_set(v, "notes", c.nnotes ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_reset(&b);
+	/* the next states, and the classification scheme's fields */
+	for (const char *const *st = casework_next_states(c.state); *st; st++) {
+		char key[48];
+		snprintf(key, sizeof key, "state.%s", *st);
+		buf_printf(&b, "<option value=\"%s\">", *st);
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</option>");
+	}
+	tpl_set(v, "state_options", arena_strdup(&r->arena, buf_str(&b)));
+	buf_reset(&b);
+	json_t *cls = c.classification ? json_loads(c.classification, 0, NULL) : NULL;
+	const struct classify_scheme *sch = r->hl->scheme;
+	struct buf shown;
+	buf_init(&shown, 1u << 16);
+	for (size_t i = 0; i < sch->nfields; i++) {
+		const struct classify_field *f = &sch->fields[i];
+		const char *cur = json_string_value(json_object_get(cls, f->name));
+		buf_printf(&b, "<div class=\"field\"><label for=\"c-%s\">", f->name);
+		buf_put_html(&b, f->label);
+		buf_printf(&b, "</label><select id=\"c-%s\" name=\"%s\"><option value=\"\"></option>",
+			   f->name, f->name);
+		for (size_t k = 0; k < f->nvalues; k++) {
+			buf_puts(&b, "<option value=\"");
+			buf_put_html(&b, f->values[k].value);
+			buf_puts(&b, cur && strcmp(cur, f->values[k].value) == 0 ? "\" selected>" : "\">");
+			buf_put_html(&b, f->values[k].label);
+			buf_puts(&b, "</option>");
+		}
+		buf_puts(&b, "</select></div>");
+		if (cur) {
+			buf_puts(&shown, "<dt>");
+			buf_put_html(&shown, f->label);
+			buf_puts(&shown, "</dt><dd>");
+			const char *label = classify_label(sch, f->name, cur);
+			buf_put_html(&shown, label ? label : cur);
+			buf_puts(&shown, "</dd>");
+		}
+	}
+	json_decref(cls);
+	tpl_set(v, "classify_fields", arena_strdup(&r->arena, buf_str(&b)));
+	tpl_set(v, "classification", shown.len ? arena_strdup(&r->arena, buf_str(&shown)) : NULL);
+	tpl_set(v, "scheme_title", sch->title);
+	buf_free(&shown);
 	buf_free(&b);
+	tpl_set(v, "assignee", c.assignee);
+	tpl_set(v, "duplicate_of", c.duplicate_of);
 	page_reply(r, 200, "console_report", v);
 }
 
@@ -376,6 +434,15 @@ static json_t *report_json(const struct casework_report *c, bool full)
 		json_array_append_new(adds, json_pack("{s:s?, s:s}", "text", c->addition_text[i],
 						      "received_at", c->addition_at[i]));
 	json_object_set_new(o, "additions", adds);
+	json_object_set_new(o, "assignee", c->assignee ? json_string(c->assignee) : json_null());
+	json_object_set_new(o, "duplicate_of", c->duplicate_of ? json_string(c->duplicate_of) : json_null());
+	json_t *cls = c->classification ? json_loads(c->classification, 0, NULL) : NULL;
+	json_object_set_new(o, "classification", cls ? cls : json_null());
+	json_t *notes = json_array();
+	for (size_t i = 0; i < c->nnotes; i++)
+		json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "author", c->note_author[i],
+						       "text", c->note_text[i], "at", c->note_at[i]));
+	json_object_set_new(o, "notes", notes);
 	return o;
 }
 
@@ -410,3 +477,79 @@ void api_staff_report(struct req *r)
 	r->no_store = true;
 	reply_json(r, 200, report_json(&c, true));
 }
+
+/* ---- actions on a report ------------------------------------------------ */
+
+static const char *form_param(void *arg, const char *name)
+{
+	return arg ? form_get(arg, name) : NULL;
+}
+
+static const char *json_param(void *arg, const char *name)
+{
+	return json_string_value(json_object_get(arg, name));
+}
+
+static void console_act(struct req *r, const char *action)
+{
+	const char *code, *field;
+	int rc = casework_act(r->hl, &r->who, r->arg, action, form_param, r->form, &code, &field,
+			      &r->arena);
+	if (rc == HL_ENOTFOUND)
+		return reply_error(r, 404, "not_found");
+	if (rc == HL_EPERM)
+		return reply_error(r, 403, "forbidden");
+	if (rc == HL_EINVAL)
+		return reply_error(r, 422, code ? code : "invalid");
+	if (rc)
+		return reply_error(r, 503, "store.unavailable");
+	char loc[64];
+	snprintf(loc, sizeof loc, "/reports/%s", r->arg);
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", loc);
+}
+
+void console_act_assign(struct req *r) { console_act(r, "assign"); }
+void console_act_state(struct req *r) { console_act(r, "state"); }
+void console_act_classify(struct req *r) { console_act(r, "classify"); }
+void console_act_note(struct req *r) { console_act(r, "note"); }
+void console_act_message(struct req *r) { console_act(r, "message"); }
+void console_act_duplicate(struct req *r) { console_act(r, "duplicate"); }
+
+static void api_act(struct req *r, const char *action)
+{
+	const char *ct = req_header(r, "Content-Type");
+	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
+		return reply_json_error(r, 415, "content_type.unsupported");
+	json_error_t jerr;
+	json_t *body = utf8_valid(buf_str(&r->body), r->body.len)
+			       ? json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr)
+			       : NULL;
+	if (!body || !json_is_object(body)) {
+		json_decref(body);
+		return reply_json_error(r, 400, "json.malformed");
+	}
+	const char *code, *field;
+	int rc = casework_act(r->hl, &r->who, r->arg, action, json_param, body, &code, &field,
+			      &r->arena);
+	json_decref(body);
+	if (rc == HL_ENOTFOUND)
+		return reply_json_error(r, 404, "not_found");
+	if (rc == HL_EPERM)
+		return reply_json_error(r, 403, "forbidden");
+	if (rc == HL_EINVAL) {
+		struct field_errors errs = {0};
+		field_errors_add(&errs, field ? field : "", code ? code : "invalid");
+		return reply_json_errors(r, 422, &errs);
+	}
+	if (rc)
+		return reply_json_error(r, 503, "store.unavailable");
+	reply_json(r, 200, json_pack("{s:s, s:s, s:b}", "number", r->arg, "action", action, "done", 1));
+}
+
+void api_act_assign(struct req *r) { api_act(r, "assign"); }
+void api_act_state(struct req *r) { api_act(r, "state"); }
+void api_act_classify(struct req *r) { api_act(r, "classify"); }
+void api_act_note(struct req *r) { api_act(r, "note"); }
+void api_act_message(struct req *r) { api_act(r, "message"); }
+void api_act_duplicate(struct req *r) { api_act(r, "duplicate"); }

@@ -23,6 +23,19 @@ void console_report(struct req *r);
 void console_audit(struct req *r);
 void api_staff_reports(struct req *r);
 void api_staff_report(struct req *r);
+void console_act_assign(struct req *r);
+void api_act_assign(struct req *r);
+void console_act_state(struct req *r);
+void api_act_state(struct req *r);
+void console_act_classify(struct req *r);
+void api_act_classify(struct req *r);
+void console_act_note(struct req *r);
+void api_act_note(struct req *r);
+void console_act_message(struct req *r);
+void api_act_message(struct req *r);
+void console_act_duplicate(struct req *r);
+void api_act_duplicate(struct req *r);
+
 void api_reports_create(struct req *r);
 void api_reports_status(struct req *r);
 void api_reports_add(struct req *r);
@@ -80,6 +93,18 @@ const struct route routes[] = {
 	{CON, "GET", "/", console_queue, 0, false, CASEWORK, false},
 	{CON, "GET", "/reports/*", console_report, 0, false, CASEWORK, false},
 	{CON, "GET", "/audit", console_audit, 0, false, ROLE_AUDITOR, false},
+	{CON, "POST", "/reports/*/assign", console_act_assign, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/state", console_act_state, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/classify", console_act_classify, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/note", console_act_note, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/message", console_act_message, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/duplicate", console_act_duplicate, 65536, false, CASEWORK, true},
+	{CON, "POST", "/api/v1/reports/*/assign", api_act_assign, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/state", api_act_state, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/classify", api_act_classify, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/note", api_act_note, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/message", api_act_message, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/duplicate", api_act_duplicate, 65536, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
 	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},

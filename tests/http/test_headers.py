@@ -139,7 +139,10 @@ class Headers(ServerTestCase):
                  ("number=%s&secret=%s" % (n, sec)).encode())):
             before = self.srv.count_reports()
             s, _, b = self.srv.request(method, path, headers, body, listener="console")
-            self.assertEqual(s, 404, "console %s %s -> %d" % (method, path, s))
+            # the console's own staff API lives under /api/v1/reports (GET,
+            # with a key): a public POST there is refused (405), never taken
+            expect = (404, 405) if path == "/api/v1/reports" else (404,)
+            self.assertIn(s, expect, "console %s %s -> %d" % (method, path, s))
             self.assertNotIn(sec.encode(), b)
             self.assertEqual(self.srv.count_reports(), before)
 
