@@ -192,8 +192,24 @@ int casework_report_read(struct hotline *hl, const struct staff_who *who, const 
 		return HL_EIO;
 	struct store_report_row row;
 	int rc = store_report_get(db, (int64_t)id, &row, a);
+	struct store_phone_call call;
+	int has_call = rc ? HL_ENOTFOUND : store_report_phone(db, (int64_t)id, &call, a);
+	if (!rc && strcmp(who->role, "operator") == 0 &&
+	    (has_call || !who->name || strcmp(call.operator, who->name) != 0)) {
+		/* operators read their own intake only */
+		hotline_db_put(hl, db);
+		audit_append(hl, who->actor, "access.denied", "report", row.number, "not own intake");
+		return HL_EPERM;
+	}
 	if (!rc) {
 		copy_row(&row, out);
+		if (!has_call) {
+			out->call_started_at = call.started_at;
+			out->call_ended_at = call.ended_at;
+			out->caller = call.caller;
+			out->urgency = call.urgency;
+			out->operator = call.operator;
+		}
 		struct detail_acc d = {out, 0, 0, a};
 		rc = store_report_urls(db, row.id, url_row, &d, a);
 		if (!rc)
@@ -372,5 +388,48 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 	else if (db_commit(db))
 		rc = HL_EIO;
 	hotline_db_put(hl, db);
+	return rc;
+}
+
+struct mine_acc {
+	int64_t *ids;
+	size_t n, cap;
+};
+
+static void mine_row(void *arg, int64_t id)
+{
+	struct mine_acc *m = arg;
+	if (m->n < m->cap)
+		m->ids[m->n++] = id;
+}
+
+int casework_my_calls(struct hotline *hl, const struct staff_who *who, int64_t limit,
+		      struct casework_report **rows, size_t *n, struct arena *a)
+{
+	if (limit < 1 || limit > 500 || !who->name)
+		return HL_EINVAL;
+	struct mine_acc m = {arena_alloc(a, (size_t)limit * sizeof(int64_t)), 0, (size_t)limit};
+	struct casework_report *out = arena_alloc(a, (size_t)limit * sizeof *out);
+	if (!m.ids || !out)
+		return HL_ENOMEM;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_phone_by_operator(db, who->name, limit, mine_row, &m);
+	size_t k = 0;
+	for (size_t i = 0; !rc && i < m.n; i++) {
+		struct store_report_row row;
+		struct store_phone_call call;
+		if (store_report_get(db, m.ids[i], &row, a) || store_report_phone(db, m.ids[i], &call, a))
+			continue;
+		copy_row(&row, &out[k]);
+		out[k].call_started_at = call.started_at;
+		out[k].caller = call.caller;
+		out[k].urgency = call.urgency;
+		k++;
+	}
+	hotline_db_put(hl, db);
+	*rows = out;
+	*n = k;
 	return rc;
 }

@@ -31,6 +31,8 @@ struct casework_report {
 	const char **note_author, **note_text, **note_at;
 	const char *classification;
 	const char *duplicate_of; /* a report number, or NULL */
+	/* the phone call behind it, when it came by phone */
+	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
 };
 
 struct casework_filter {
@@ -47,6 +49,10 @@ int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t 
  * the unsealing, when unseal and the role may). 0, HL_ENOTFOUND, HL_EIO. */
 int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
 			 bool unseal, struct casework_report *out, struct arena *a);
+
+/* The calls an operator took, newest first (their own intake). */
+int casework_my_calls(struct hotline *hl, const struct staff_who *who, int64_t limit,
+		      struct casework_report **rows, size_t *n, struct arena *a);
 
 /* The actions on a report page. Parameters come from get (a form or a
  * JSON body): assign "assignee" (an account name, "" to unassign; only a

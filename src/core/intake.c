@@ -313,7 +313,15 @@ int intake_submit_report(struct hotline *hl, const struct report *r, struct aren
 	rec->location = r->location;
 	rec->language = r->language;
 	rec->may_contact = r->may_contact;
-	rec->priority = strcmp(r->kind, "immediate_danger") == 0 ? 2 : 0;
+	rec->priority = strcmp(r->kind, "immediate_danger") == 0 ||
+				(r->urgency && strcmp(r->urgency, "immediate") == 0)
+			? 2
+			: 0;
+	rec->call_started_at = r->call_started_at;
+	rec->call_ended_at = r->call_ended_at;
+	rec->caller = r->caller;
+	rec->urgency = r->urgency;
+	rec->operator = r->operator;
 	rec->urls = r->urls;
 	rec->urls_norm = r->urls_norm;
 	rec->nurls = r->nurls;

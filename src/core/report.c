@@ -17,6 +17,11 @@ const char *const report_exploitation_types[] = {"grooming", "sextortion", "pros
 						 "trafficking", "other", NULL};
 const char *const report_languages[] = {"en", "fr", "nl", "de", NULL};
 const char *const report_states[] = {"received", "under_analysis", "forwarded", "closed", NULL};
+const char *const report_callers[] = {"child", "parent", "relative", "professional",
+				      "third_party", "anonymous", NULL};
+const char *const report_urgencies[] = {"low", "normal", "high", "immediate", NULL};
+const char *const report_phone_kinds[] = {"abuse_material", "exploitation", "immediate_danger",
+					  "needs_triage", NULL};
 
 void field_errors_add(struct field_errors *errs, const char *field, const char *code)
 {
@@ -216,6 +221,25 @@ static int trim_field(const char **f, struct arena *a)
 	return 0;
 }
 
+/* "YYYY-MM-DDTHH:MM" with an optional ":SS" and "Z": a plausible time. */
+static bool report_time_ok(const char *s)
+{
+	int y, mo, d, h, mi, se = 0;
+	char tail[4] = "";
+	int n = sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%3s", &y, &mo, &d, &h, &mi, &se, tail);
+	if (n < 5) {
+		n = sscanf(s, "%4d-%2d-%2dT%2d:%2d%3s", &y, &mo, &d, &h, &mi, tail);
+		if (n < 5)
+			return false;
+	}
+	size_t len = strlen(s);
+	if (len != 16 && len != 17 && len != 19 && len != 20)
+		return false;
+	return y >= 2000 && y <= 2100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 &&
+	       h <= 23 && mi >= 0 && mi <= 59 && se >= 0 && se <= 59 &&
+	       (tail[0] == '\0' || (tail[0] == 'Z' && tail[1] == '\0'));
+}
+
 /* Browsers send CR LF in text areas: keep LF only, and read a lone CR as LF. */
 void report_newlines_normalise(const char *s)
 {
@@ -246,10 +270,30 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 	report_newlines_normalise(r->description);
 	report_newlines_normalise(r->location);
 
+	bool phone = r->channel && strcmp(r->channel, "phone") == 0;
 	if (!r->kind)
 		field_errors_add(errs, "kind", "required");
-	else if (!report_in_list(report_kinds, r->kind))
+	else if (!report_in_list(phone ? report_phone_kinds : report_kinds, r->kind))
 		field_errors_add(errs, "kind", "invalid");
+	if (phone) {
+		const char **times[] = {&r->call_started_at, &r->call_ended_at};
+		for (int i = 0; i < 2; i++)
+			if (trim_field(times[i], a))
+				return HL_ENOMEM;
+		if (!r->call_started_at)
+			field_errors_add(errs, "call_started_at", "required");
+		else if (!report_time_ok(r->call_started_at))
+			field_errors_add(errs, "call_started_at", "invalid");
+		if (r->call_ended_at && !report_time_ok(r->call_ended_at))
+			field_errors_add(errs, "call_ended_at", "invalid");
+		else if (r->call_ended_at && r->call_started_at &&
+			 strcmp(r->call_ended_at, r->call_started_at) < 0)
+			field_errors_add(errs, "call_ended_at", "invalid");
+		if (!report_in_list(report_callers, r->caller))
+			field_errors_add(errs, "caller", r->caller ? "invalid" : "required");
+		if (!report_in_list(report_urgencies, r->urgency))
+			field_errors_add(errs, "urgency", r->urgency ? "invalid" : "required");
+	}
 
 	if (r->where_seen && !report_in_list(report_where_values, r->where_seen))
 		field_errors_add(errs, "where", "invalid");
@@ -273,8 +317,9 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 		field_errors_add(errs, "contact", "required");
 
 	bool is_material = r->kind && strcmp(r->kind, "abuse_material") == 0;
-	if (r->kind && !is_material && report_in_list(report_kinds, r->kind) && !r->description)
-		field_errors_add(errs, "description", "required");
+	if (r->kind && (phone || !is_material) && report_in_list(report_phone_kinds, r->kind) &&
+	    !r->description)
+		field_errors_add(errs, "description", "required"); /* a call's summary */
 
 	if (r->nurls > REPORT_MAX_URLS) {
 		field_errors_add(errs, "urls", "too_many");
@@ -307,7 +352,7 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 			r->urls_norm[kept] = norm;
 			kept++;
 		}
-		if (is_material && r->nurls == 0)
+		if (is_material && !phone && r->nurls == 0)
 			field_errors_add(errs, "urls", "required");
 	}
 	return errs->n ? HL_EINVAL : 0;

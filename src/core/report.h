@@ -52,6 +52,9 @@ struct report {
 	const char *contact_phone;
 	bool may_contact;
 	bool contact_given; /* the channel had a contact section filled in */
+	/* phone sheets (channel "phone"): times "YYYY-MM-DDTHH:MM" (UTC) or
+	 * "HH:MM" today, caller, urgency, and the operator's account */
+	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
 };
 
 /* The value lists, NULL-terminated, in the order forms show them. */
@@ -60,6 +63,9 @@ extern const char *const report_where_values[];
 extern const char *const report_exploitation_types[];
 extern const char *const report_languages[];
 extern const char *const report_states[];
+extern const char *const report_callers[];
+extern const char *const report_urgencies[];
+extern const char *const report_phone_kinds[]; /* what a call is about */
 
 /* True when s is one of list (NULL-terminated). */
 bool report_in_list(const char *const *list, const char *s);

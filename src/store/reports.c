@@ -13,6 +13,9 @@ static const char SQL_INSERT_REPORT[] =
 	" priority)"
 	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14)";
 static const char SQL_NEXT_ID[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM reports";
+static const char SQL_INSERT_PHONE[] =
+	"INSERT INTO phone_calls (report_id, started_at, ended_at, caller, urgency, operator)"
+	" VALUES ($1, $2, $3, $4, $5, $6)";
 static const char SQL_INSERT_URL[] =
 	"INSERT INTO report_urls (report_id, addition_id, position, url, url_norm)"
 	" VALUES ($1, $2, $3, $4, $5)";
@@ -71,6 +74,18 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	db_bind_int64(st, 13, r->id);
 	db_bind_int64(st, 14, r->priority);
 	int rc = step_done(st);
+	if (!rc && r->caller) {
+		st = db_prepare(db, SQL_INSERT_PHONE);
+		if (!st)
+			return HL_EIO;
+		db_bind_int64(st, 1, r->id);
+		db_bind_text(st, 2, r->call_started_at);
+		db_bind_text(st, 3, r->call_ended_at);
+		db_bind_text(st, 4, r->caller);
+		db_bind_text(st, 5, r->urgency);
+		db_bind_text(st, 6, r->operator);
+		rc = step_done(st);
+	}
 	if (rc)
 		return rc;
 	return insert_urls(db, r->id, 0, r->urls, r->urls_norm, r->nurls);
@@ -374,4 +389,43 @@ int store_report_extra(struct db *db, int64_t id, const char **classification,
 	*duplicate_of = db_column_int64(st, 1);
 	db_step(st);
 	return 0;
+}
+
+static const char SQL_PHONE[] =
+	"SELECT started_at, ended_at, caller, urgency, operator FROM phone_calls WHERE report_id = $1";
+static const char SQL_PHONE_BY_OPERATOR[] =
+	"SELECT report_id FROM phone_calls WHERE operator = $1 ORDER BY report_id DESC LIMIT $2";
+
+int store_report_phone(struct db *db, int64_t id, struct store_phone_call *out, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_PHONE);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	int rc = db_step(st);
+	if (rc == DB_DONE)
+		return HL_ENOTFOUND;
+	if (rc != DB_ROW)
+		return HL_EIO;
+	out->started_at = dup_col(st, 0, a);
+	out->ended_at = dup_col(st, 1, a);
+	out->caller = dup_col(st, 2, a);
+	out->urgency = dup_col(st, 3, a);
+	out->operator = dup_col(st, 4, a);
+	db_step(st);
+	return 0;
+}
+
+int store_phone_by_operator(struct db *db, const char *operator, int64_t limit,
+			    void (*fn)(void *arg, int64_t report_id), void *arg)
+{
+	struct db_stmt *st = db_prepare(db, SQL_PHONE_BY_OPERATOR);
+	if (!st)
+		return HL_EIO;
+	db_bind_text(st, 1, operator);
+	db_bind_int64(st, 2, limit);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0));
+	return rc == DB_DONE ? 0 : HL_EIO;
 }

@@ -24,6 +24,8 @@ struct store_new_report {
 	int priority; /* 2 immediate danger, 1 known-hash match, 0 the rest */
 	const char *const *urls, *const *urls_norm;
 	size_t nurls;
+	/* phone sheets only (channel "phone"): NULL otherwise */
+	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
 };
 
 /* What a reporter may see of their report, and what checks their secret. */
@@ -99,6 +101,15 @@ int store_report_notes(struct db *db, int64_t id,
 /* The classification JSON and duplicate_of of a report. */
 int store_report_extra(struct db *db, int64_t id, const char **classification,
 		       int64_t *duplicate_of, struct arena *a);
+
+/* The phone call behind a report, when there is one. 0 or HL_ENOTFOUND. */
+struct store_phone_call {
+	const char *started_at, *ended_at, *caller, *urgency, *operator;
+};
+int store_report_phone(struct db *db, int64_t id, struct store_phone_call *out, struct arena *a);
+/* Calls fn with the numbers of the calls an operator took, newest first. */
+int store_phone_by_operator(struct db *db, const char *operator, int64_t limit,
+			    void (*fn)(void *arg, int64_t report_id), void *arg);
 
 /* Number of reports stored. */
 int store_report_count(struct db *db, int64_t *out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "accounts.h"
 #include "audit.h"
@@ -14,6 +15,7 @@
 #include "err.h"
 #include "form.h"
 #include "hotline.h"
+#include "intake.h"
 #include "http.h"
 #include "i18n.h"
 #include "page.h"
@@ -28,6 +30,8 @@ static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 	page_vars(r, v, "/");
 	tpl_set(v, "title", i18n_get(r->lang, title_key));
 	if (r->authed) {
+		if (role_bit(r->who.role) & (ROLE_OPERATOR | ROLE_SUPERVISOR))
+			tpl_set(v, "can_calls", "1");
 		tpl_set(v, "staff_name", r->who.name);
 		tpl_set(v, "csrf", r->who.csrf);
 		unsigned bit = role_bit(r->who.role);
@@ -167,7 +171,7 @@ static int64_t query_int(struct req *r, const char *name, int64_t dflt, int64_t 
 
 void console_queue(struct req *r)
 {
-	struct casework_filter f = {query_in(r, "kind", report_kinds),
+	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
 				    query_in(r, "state", report_states), NULL, false};
 	int64_t page = query_int(r, "page", 0, 1000000);
@@ -212,7 +216,7 @@ void console_queue(struct req *r)
 			 f.state ? f.state : "", page + 1);
 		tpl_set(v, "next_href", arena_strdup(&r->arena, href));
 	}
-	tpl_set(v, "kind_options", select_html(r, report_kinds, "", f.kind));
+	tpl_set(v, "kind_options", select_html(r, report_phone_kinds, "", f.kind));
 	tpl_set(v, "channel_options", select_html(r, channels, "", f.channel));
 	tpl_set(v, "state_options", select_html(r, report_states, "state.", f.state));
 	page_reply(r, 200, "console_queue", v);
@@ -226,6 +230,8 @@ void console_report(struct req *r)
 				      &r->arena);
 	if (rc == HL_ENOTFOUND)
 		return reply_error(r, 404, "not_found");
+	if (rc == HL_EPERM)
+		return reply_error(r, 403, "forbidden");
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
 	struct tpl_vars *v = console_vars(r, "console.report");
@@ -332,6 +338,18 @@ void console_report(struct req *r)
 	buf_free(&b);
 	tpl_set(v, "assignee", c.assignee);
 	tpl_set(v, "duplicate_of", c.duplicate_of);
+	if (c.caller) {
+		char key[48];
+		tpl_set(v, "call_started_at", c.call_started_at);
+		tpl_set(v, "call_ended_at", c.call_ended_at);
+		snprintf(key, sizeof key, "caller.%s", c.caller);
+		tpl_set(v, "caller", arena_strdup(&r->arena, i18n_get(r->lang, key)));
+		snprintf(key, sizeof key, "urgency.%s", c.urgency);
+		tpl_set(v, "urgency", arena_strdup(&r->arena, i18n_get(r->lang, key)));
+		tpl_set(v, "operator", c.operator);
+	}
+	if (role_bit(r->who.role) & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
+		tpl_set(v, "can_act", "1");
 	page_reply(r, 200, "console_report", v);
 }
 
@@ -448,7 +466,7 @@ static json_t *report_json(const struct casework_report *c, bool full)
 
 void api_staff_reports(struct req *r)
 {
-	struct casework_filter f = {query_in(r, "kind", report_kinds),
+	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
 				    query_in(r, "state", report_states), NULL, false};
 	int64_t limit = query_int(r, "limit", 50, 500), offset = query_int(r, "offset", 0, INT64_MAX / 2);
@@ -553,3 +571,164 @@ void api_act_classify(struct req *r) { api_act(r, "classify"); }
 void api_act_note(struct req *r) { api_act(r, "note"); }
 void api_act_message(struct req *r) { api_act(r, "message"); }
 void api_act_duplicate(struct req *r) { api_act(r, "duplicate"); }
+
+/* ---- phone sheets -------------------------------------------------------- */
+
+static const char *options_of(struct req *r, const char *const *values, const char *prefix,
+			      const char *chosen, bool empty)
+{
+	struct buf b;
+	buf_init(&b, 8192);
+	if (empty)
+		buf_puts(&b, "<option value=\"\"></option>");
+	for (const char *const *v = values; *v; v++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s%s", prefix, *v);
+		buf_printf(&b, "<option value=\"%s\"%s>", *v,
+			   chosen && strcmp(chosen, *v) == 0 ? " selected" : "");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</option>");
+	}
+	const char *s = arena_strdup(&r->arena, buf_str(&b));
+	buf_free(&b);
+	return s;
+}
+
+static void call_form(struct req *r, unsigned status, const struct form *f,
+		      const struct field_errors *errs)
+{
+	struct tpl_vars *v = console_vars(r, "console.call.title");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	char now[20];
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M", &tm);
+	const char *get_started = f ? form_get(f, "call_started_at") : NULL;
+	tpl_set(v, "v_started", get_started ? get_started : arena_strdup(&r->arena, now));
+	tpl_set(v, "v_ended", f ? form_get(f, "call_ended_at") : NULL);
+	tpl_set(v, "v_description", f ? form_get(f, "description") : NULL);
+	tpl_set(v, "v_location", f ? form_get(f, "location") : NULL);
+	tpl_set(v, "v_urls", f ? form_get(f, "urls") : NULL);
+	tpl_set(v, "v_contact_name", f ? form_get(f, "contact_name") : NULL);
+	tpl_set(v, "v_contact_phone", f ? form_get(f, "contact_phone") : NULL);
+	tpl_set(v, "caller_options",
+		options_of(r, report_callers, "caller.", f ? form_get(f, "caller") : NULL, true));
+	tpl_set(v, "kind_options", options_of(r, report_phone_kinds, "call.kind.",
+					      f ? form_get(f, "kind") : "needs_triage", false));
+	tpl_set(v, "urgency_options", options_of(r, report_urgencies, "urgency.",
+						 f ? form_get(f, "urgency") : "normal", false));
+	if (errs && errs->n) {
+		struct buf b;
+		buf_init(&b, 8192);
+		for (int i = 0; i < errs->n; i++) {
+			char field[40];
+			snprintf(field, sizeof field, "%s", errs->e[i].field);
+			char *br = strchr(field, '[');
+			if (br)
+				*br = '\0';
+			buf_printf(&b, "<li id=\"error-%s\" class=\"error\">", field);
+			char key[64];
+			snprintf(key, sizeof key, "call.field.%s", field);
+			buf_put_html(&b, i18n_get(r->lang, key));
+			buf_puts(&b, ": ");
+			buf_put_html(&b, page_error_message(r, field, errs->e[i].code));
+			buf_puts(&b, "</li>");
+		}
+		tpl_set(v, "error_list", arena_strdup(&r->arena, buf_str(&b)));
+		buf_free(&b);
+	}
+	page_reply(r, status, "console_call", v);
+}
+
+void console_call_form(struct req *r)
+{
+	call_form(r, 200, NULL, NULL);
+}
+
+static void call_committed(struct req *r)
+{
+	if (r->job_rc)
+		return reply_error(r, 503, "store.unavailable");
+	audit_append(r->hl, r->who.actor, "call.file", "report", r->receipt.number, NULL);
+	char loc[64];
+	snprintf(loc, sizeof loc, "/reports/%s", r->receipt.number);
+	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
+	reply_header(r, "Location", loc);
+}
+
+void console_call_submit(struct req *r)
+{
+	struct form *f = r->form;
+	struct report *rep = arena_alloc(&r->arena, sizeof *rep);
+	if (!rep || !f)
+		return reply_error(r, 500, "internal");
+	for (int i = 0; i < f->n; i++)
+		if (!utf8_valid(f->f[i].value, strlen(f->f[i].value)))
+			return reply_error(r, 400, "utf8.invalid");
+	memset(rep, 0, sizeof *rep);
+	rep->channel = "phone";
+	rep->kind = form_get(f, "kind");
+	rep->description = form_get(f, "description");
+	rep->location = form_get(f, "location");
+	rep->call_started_at = form_get(f, "call_started_at");
+	rep->call_ended_at = form_get(f, "call_ended_at");
+	rep->caller = form_get(f, "caller");
+	rep->urgency = form_get(f, "urgency");
+	rep->operator = r->who.name;
+	rep->contact_name = form_get(f, "contact_name");
+	rep->contact_phone = form_get(f, "contact_phone");
+	const char *cw = form_get(f, "contact_wanted");
+	rep->may_contact = cw && strcmp(cw, "yes") == 0;
+	rep->language = r->lang;
+	struct field_errors errs = {0};
+	int rc = report_split_lines(form_get(f, "urls"), REPORT_MAX_URLS + 1, &rep->urls, &rep->nurls,
+				    &r->arena);
+	if (rc == HL_ETOOBIG)
+		field_errors_add(&errs, "urls", "too_many");
+	else if (rc)
+		return reply_error(r, 500, "internal");
+	if (!errs.n)
+		rc = report_validate(rep, &errs, &r->arena);
+	if (rc == HL_ENOMEM)
+		return reply_error(r, 500, "internal");
+	if (errs.n)
+		return call_form(r, 422, f, &errs);
+	r->state = rep;
+	req_suspend(r, call_committed);
+	if (intake_submit_report(r->hl, rep, &r->arena, &r->receipt, req_resume, r))
+		req_resume(r, HL_ENOMEM);
+}
+
+void console_calls(struct req *r)
+{
+	struct casework_report *rows;
+	size_t n;
+	if (casework_my_calls(r->hl, &r->who, 100, &rows, &n, &r->arena))
+		return reply_error(r, 503, "store.unavailable");
+	struct tpl_vars *v = console_vars(r, "console.calls");
+	if (!v)
+		return reply_error(r, 500, "internal");
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	for (size_t i = 0; i < n; i++) {
+		char key[64];
+		buf_printf(&b, "<tr class=\"priority-%d\"><td><a href=\"/reports/%s\">%s</a></td><td>",
+			   rows[i].priority, rows[i].number, rows[i].number);
+		buf_put_html(&b, rows[i].call_started_at);
+		snprintf(key, sizeof key, "caller.%s", rows[i].caller);
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		snprintf(key, sizeof key, "urgency.%s", rows[i].urgency);
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		snprintf(key, sizeof key, "state.%s", rows[i].state);
+		buf_puts(&b, "</td><td>");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</td></tr>");
+	}
+	tpl_set(v, "rows", n ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	buf_free(&b);
+	page_reply(r, 200, "console_calls", v);
+}

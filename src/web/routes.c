@@ -23,6 +23,9 @@ void console_report(struct req *r);
 void console_audit(struct req *r);
 void api_staff_reports(struct req *r);
 void api_staff_report(struct req *r);
+void console_call_form(struct req *r);
+void console_call_submit(struct req *r);
+void console_calls(struct req *r);
 void console_act_assign(struct req *r);
 void api_act_assign(struct req *r);
 void console_act_state(struct req *r);
@@ -91,7 +94,10 @@ const struct route routes[] = {
 	{CON, "GET", "/account/password", console_password_form, 0, false, ROLE_ANY, false},
 	{CON, "POST", "/account/password", console_password, 8192, false, ROLE_ANY, true},
 	{CON, "GET", "/", console_queue, 0, false, CASEWORK, false},
-	{CON, "GET", "/reports/*", console_report, 0, false, CASEWORK, false},
+	{CON, "GET", "/reports/*", console_report, 0, false, CASEWORK | ROLE_OPERATOR, false},
+	{CON, "GET", "/calls", console_calls, 0, false, ROLE_OPERATOR | ROLE_SUPERVISOR, false},
+	{CON, "GET", "/calls/new", console_call_form, 0, false, ROLE_OPERATOR | ROLE_SUPERVISOR, false},
+	{CON, "POST", "/calls", console_call_submit, 65536, false, ROLE_OPERATOR | ROLE_SUPERVISOR, true},
 	{CON, "GET", "/audit", console_audit, 0, false, ROLE_AUDITOR, false},
 	{CON, "POST", "/reports/*/assign", console_act_assign, 65536, false, CASEWORK, true},
 	{CON, "POST", "/reports/*/state", console_act_state, 65536, false, CASEWORK, true},
