@@ -10,6 +10,7 @@
 
 #include "accounts.h"
 #include "audit.h"
+#include "cases.h"
 #include "casework.h"
 #include "classify.h"
 #include "err.h"
@@ -39,6 +40,8 @@ static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 			tpl_set(v, "can_queue", "1");
 		if (bit & ROLE_AUDITOR)
 			tpl_set(v, "can_audit", "1");
+		if (bit & (ROLE_CASE_WORKER | ROLE_SUPERVISOR))
+			tpl_set(v, "can_cases", "1");
 	}
 	r->no_store = true;
 	return v;
@@ -350,6 +353,20 @@ void console_report(struct req *r)
 	}
 	if (role_bit(r->who.role) & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
 		tpl_set(v, "can_act", "1");
+	if (role_bit(r->who.role) & (ROLE_CASE_WORKER | ROLE_SUPERVISOR)) {
+		tpl_set(v, "can_cases", "1");
+		int64_t *ids;
+		size_t nids;
+		if (cases_of_report(r->hl, c.number, &ids, &nids, &r->arena) == 0 && nids) {
+			struct buf cb;
+			buf_init(&cb, 65536);
+			for (size_t i = 0; i < nids; i++)
+				buf_printf(&cb, "<li><a href=\"/cases/%" PRId64 "\">%" PRId64 "</a></li>",
+					   ids[i], ids[i]);
+			tpl_set(v, "report_cases", arena_strdup(&r->arena, buf_str(&cb)));
+			buf_free(&cb);
+		}
+	}
 	page_reply(r, 200, "console_report", v);
 }
 

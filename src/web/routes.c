@@ -26,6 +26,20 @@ void api_staff_report(struct req *r);
 void console_call_form(struct req *r);
 void console_call_submit(struct req *r);
 void console_calls(struct req *r);
+void console_cases(struct req *r);
+void console_case_create(struct req *r);
+void console_case(struct req *r);
+void console_case_link(struct req *r);
+void console_case_note(struct req *r);
+void console_case_task(struct req *r);
+void console_case_task_done(struct req *r);
+void console_case_referral(struct req *r);
+void console_case_outcome(struct req *r);
+void console_case_hearing(struct req *r);
+void console_case_state(struct req *r);
+void console_case_owner(struct req *r);
+void console_case_civil(struct req *r);
+
 void console_act_assign(struct req *r);
 void api_act_assign(struct req *r);
 void console_act_state(struct req *r);
@@ -70,6 +84,7 @@ static void static_openapi(struct req *r)
 #define JSON_MAX 65536u
 #define CON LISTEN_CONSOLE
 #define CASEWORK (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR)
+#define CASES (ROLE_CASE_WORKER | ROLE_SUPERVISOR)
 
 /* The permission table: every console route names the roles that may use
  * it (the last two columns: roles, and whether a CSRF token is required).
@@ -99,6 +114,19 @@ const struct route routes[] = {
 	{CON, "GET", "/calls/new", console_call_form, 0, false, ROLE_OPERATOR | ROLE_SUPERVISOR, false},
 	{CON, "POST", "/calls", console_call_submit, 65536, false, ROLE_OPERATOR | ROLE_SUPERVISOR, true},
 	{CON, "GET", "/audit", console_audit, 0, false, ROLE_AUDITOR, false},
+	{CON, "GET", "/cases", console_cases, 0, false, CASES, false},
+	{CON, "POST", "/cases", console_case_create, 65536, false, CASES, true},
+	{CON, "GET", "/cases/*", console_case, 0, false, CASES, false},
+	{CON, "POST", "/cases/*/link", console_case_link, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/note", console_case_note, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/task", console_case_task, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/task_done", console_case_task_done, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/referral", console_case_referral, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/outcome", console_case_outcome, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/hearing", console_case_hearing, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/state", console_case_state, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/owner", console_case_owner, 65536, false, CASES, true},
+	{CON, "POST", "/cases/*/civil_party", console_case_civil, 65536, false, CASES, true},
 	{CON, "POST", "/reports/*/assign", console_act_assign, 65536, false, CASEWORK, true},
 	{CON, "POST", "/reports/*/state", console_act_state, 65536, false, CASEWORK, true},
 	{CON, "POST", "/reports/*/classify", console_act_classify, 65536, false, CASEWORK, true},
