@@ -186,11 +186,11 @@ int cmd_user(int argc, char **argv)
 	struct staff_credentials cr;
 	const char *name = o.argc > 1 ? o.args[1] : NULL;
 	if (strcmp(sub, "add") == 0) {
-		rc = staff_user_add(&hl, name, o.role, &cr, &a);
+		rc = staff_user_add(&hl, "cli", name, o.role, &cr, &a);
 		if (!rc)
 			print_credentials(&o, name, o.role, &cr);
 	} else if (strcmp(sub, "reset") == 0) {
-		rc = staff_user_reset(&hl, name, &cr, &a);
+		rc = staff_user_reset(&hl, "cli", name, &cr, &a);
 		if (!rc)
 			print_credentials(&o, name, NULL, &cr);
 	} else if (strcmp(sub, "list") == 0) {
@@ -201,9 +201,9 @@ int cmd_user(int argc, char **argv)
 		if (arr)
 			print_json_array(arr);
 	} else if (strcmp(sub, "unlock") == 0) {
-		rc = staff_user_unlock(&hl, name);
+		rc = staff_user_unlock(&hl, "cli", name);
 	} else {
-		rc = staff_user_disable(&hl, name, strcmp(sub, "disable") == 0);
+		rc = staff_user_disable(&hl, "cli", name, strcmp(sub, "disable") == 0);
 	}
 	arena_free(&a);
 	hotline_close(&hl);

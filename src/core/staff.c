@@ -221,7 +221,7 @@ static int do_user_add(struct db *db, void *arg)
 	return rc;
 }
 
-int staff_user_add(struct hotline *hl, const char *name, const char *role,
+int staff_user_add(struct hotline *hl, const char *actor, const char *name, const char *role,
 		   struct staff_credentials *out, struct arena *a)
 {
 	if (!name || !name_ok(name) || !report_in_list(staff_roles, role))
@@ -231,7 +231,7 @@ int staff_user_add(struct hotline *hl, const char *name, const char *role,
 	int rc = make_credentials(hl, name, out, pw_hash, sealed, a);
 	if (rc)
 		return rc;
-	struct user_op op = {hl, name, role, "cli", pw_hash, sealed, false, a};
+	struct user_op op = {hl, name, role, actor, pw_hash, sealed, false, a};
 	return with_tx(hl, do_user_add, &op);
 }
 
@@ -252,15 +252,15 @@ static int do_user_reset(struct db *db, void *arg)
 	return rc;
 }
 
-int staff_user_reset(struct hotline *hl, const char *name, struct staff_credentials *out,
-		     struct arena *a)
+int staff_user_reset(struct hotline *hl, const char *actor, const char *name,
+		     struct staff_credentials *out, struct arena *a)
 {
 	char pw_hash[crypto_pwhash_STRBYTES];
 	unsigned char sealed[SEALED_TOTP];
 	int rc = make_credentials(hl, name, out, pw_hash, sealed, a);
 	if (rc)
 		return rc;
-	struct user_op op = {hl, name, NULL, "cli", pw_hash, sealed, false, a};
+	struct user_op op = {hl, name, NULL, actor, pw_hash, sealed, false, a};
 	return with_tx(hl, do_user_reset, &op);
 }
 
@@ -281,11 +281,11 @@ static int do_user_disable(struct db *db, void *arg)
 	return rc;
 }
 
-int staff_user_disable(struct hotline *hl, const char *name, bool disabled)
+int staff_user_disable(struct hotline *hl, const char *actor, const char *name, bool disabled)
 {
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	struct user_op op = {hl, name, NULL, "cli", NULL, NULL, disabled, &a};
+	struct user_op op = {hl, name, NULL, actor, NULL, NULL, disabled, &a};
 	int rc = with_tx(hl, do_user_disable, &op);
 	arena_free(&a);
 	return rc;
@@ -305,11 +305,11 @@ static int do_user_unlock(struct db *db, void *arg)
 	return rc;
 }
 
-int staff_user_unlock(struct hotline *hl, const char *name)
+int staff_user_unlock(struct hotline *hl, const char *actor, const char *name)
 {
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	struct user_op op = {hl, name, NULL, "cli", NULL, NULL, false, &a};
+	struct user_op op = {hl, name, NULL, actor, NULL, NULL, false, &a};
 	int rc = with_tx(hl, do_user_unlock, &op);
 	arena_free(&a);
 	return rc;

@@ -27,14 +27,15 @@ struct staff_credentials {
 	const char *totp_uri;    /* otpauth://totp/... */
 };
 
-/* Creates a user. Returns 0, HL_EEXIST, HL_EINVAL (bad name or role). */
-int staff_user_add(struct hotline *hl, const char *name, const char *role,
+/* Creates a user. actor is who does it, for the audit log ("cli",
+ * "user:NAME"). Returns 0, HL_EEXIST, HL_EINVAL (bad name or role). */
+int staff_user_add(struct hotline *hl, const char *actor, const char *name, const char *role,
 		   struct staff_credentials *out, struct arena *a);
 /* New password and TOTP secret; unlocks; ends the user's sessions. */
-int staff_user_reset(struct hotline *hl, const char *name, struct staff_credentials *out,
-		     struct arena *a);
-int staff_user_disable(struct hotline *hl, const char *name, bool disabled);
-int staff_user_unlock(struct hotline *hl, const char *name);
+int staff_user_reset(struct hotline *hl, const char *actor, const char *name,
+		     struct staff_credentials *out, struct arena *a);
+int staff_user_disable(struct hotline *hl, const char *actor, const char *name, bool disabled);
+int staff_user_unlock(struct hotline *hl, const char *actor, const char *name);
 
 /* The RFC 6238 code of a raw secret at unix time t (for tests and login). */
 unsigned staff_totp_code(const unsigned char *secret, size_t len, int64_t t);

@@ -42,9 +42,26 @@ static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 			tpl_set(v, "can_audit", "1");
 		if (bit & (ROLE_CASE_WORKER | ROLE_SUPERVISOR))
 			tpl_set(v, "can_cases", "1");
+		if (bit & ROLE_ADMIN)
+			tpl_set(v, "can_admin", "1");
 	}
 	r->no_store = true;
 	return v;
+}
+
+/* Where each role starts: the first page its work begins on. */
+static const char *home_for(const char *role)
+{
+	unsigned bit = role_bit(role);
+	if (bit & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
+		return "/";
+	if (bit & ROLE_OPERATOR)
+		return "/calls";
+	if (bit & ROLE_AUDITOR)
+		return "/audit";
+	if (bit & ROLE_ADMIN)
+		return "/admin/users";
+	return "/account/password";
 }
 
 static bool tls_request(struct req *r)
@@ -86,7 +103,7 @@ void console_login(struct req *r)
 	snprintf(cookie, sizeof cookie, "hl_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
 		 tls_request(r) ? "; Secure" : "");
 	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", who.must_change ? "/account/password" : "/");
+	reply_header(r, "Location", who.must_change ? "/account/password" : home_for(who.role));
 	reply_header(r, "Set-Cookie", cookie);
 }
 
@@ -124,7 +141,7 @@ void console_password(struct req *r)
 		return page_reply(r, 422, "console_password", v);
 	}
 	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", "/");
+	reply_header(r, "Location", home_for(r->who.role));
 }
 
 static const char *const channels[] = {"web", "api", "email", "phone", NULL};

@@ -26,6 +26,12 @@ void api_staff_report(struct req *r);
 void console_call_form(struct req *r);
 void console_call_submit(struct req *r);
 void console_calls(struct req *r);
+void console_users(struct req *r);
+void console_user_add(struct req *r);
+void console_user_reset(struct req *r);
+void console_user_disable(struct req *r);
+void console_user_enable(struct req *r);
+void console_user_unlock(struct req *r);
 void console_cases(struct req *r);
 void console_case_create(struct req *r);
 void console_case(struct req *r);
@@ -114,6 +120,12 @@ const struct route routes[] = {
 	{CON, "GET", "/calls/new", console_call_form, 0, false, ROLE_OPERATOR | ROLE_SUPERVISOR, false},
 	{CON, "POST", "/calls", console_call_submit, 65536, false, ROLE_OPERATOR | ROLE_SUPERVISOR, true},
 	{CON, "GET", "/audit", console_audit, 0, false, ROLE_AUDITOR, false},
+	{CON, "GET", "/admin/users", console_users, 0, false, ROLE_ADMIN, false},
+	{CON, "POST", "/admin/users", console_user_add, 8192, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/users/reset", console_user_reset, 8192, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/users/disable", console_user_disable, 8192, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/users/enable", console_user_enable, 8192, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/users/unlock", console_user_unlock, 8192, false, ROLE_ADMIN, true},
 	{CON, "GET", "/cases", console_cases, 0, false, CASES, false},
 	{CON, "POST", "/cases", console_case_create, 65536, false, CASES, true},
 	{CON, "GET", "/cases/*", console_case, 0, false, CASES, false},
