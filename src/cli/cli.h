@@ -9,6 +9,7 @@ enum { EXIT_USAGE = 1, EXIT_RUNTIME = 2, EXIT_NOTFOUND = 3, EXIT_EXISTS = 4, EXI
 int cmd_serve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
