@@ -116,9 +116,10 @@ static void print_credentials(const struct opts *o, const char *name, const char
 			      const struct staff_credentials *cr)
 {
 	if (o->json) {
-		json_t *j = json_pack("{s:s, s:s?, s:s, s:s, s:s}", "name", name, "role", role,
-				      "password", cr->password, "totp_secret", cr->totp_base32,
-				      "totp_uri", cr->totp_uri);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "password", cr->password,
+				      "totp_secret", cr->totp_base32, "totp_uri", cr->totp_uri);
+		if (j && role)
+			json_object_set_new(j, "role", json_string(role));
 		char *s = json_dumps(j, JSON_COMPACT);
 		printf("%s\n", s ? s : "{}");
 		free(s);

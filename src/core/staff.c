@@ -17,6 +17,7 @@
 #include "err.h"
 #include "report.h"
 #include "timeutil.h"
+#include "utf8.h"
 
 const char *const staff_roles[] = {"operator", "analyst",  "case_worker",
 				   "supervisor", "admin", "auditor", NULL};
@@ -475,7 +476,9 @@ int staff_logout(struct hotline *hl, const struct staff_who *who)
 
 int staff_set_password(struct hotline *hl, const struct staff_who *who, const char *password)
 {
-	if (!password || strlen(password) < 12 || strlen(password) > 1024)
+	/* counted in characters, not bytes: "é" is one */
+	if (!password || strlen(password) > 1024 || !utf8_valid(password, strlen(password)) ||
+	    utf8_length(password) < 12)
 		return HL_EINVAL;
 	char pw_hash[crypto_pwhash_STRBYTES];
 	if (crypto_pwhash_str(pw_hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,

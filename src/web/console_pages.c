@@ -581,6 +581,17 @@ static void api_act(struct req *r, const char *action)
 		json_decref(body);
 		return reply_json_error(r, 400, "json.malformed");
 	}
+	const char *key;
+	json_t *val;
+	json_object_foreach(body, key, val)
+	{
+		if (!json_is_string(val) && !json_is_null(val)) {
+			struct field_errors errs = {0};
+			field_errors_add(&errs, key, "type");
+			json_decref(body);
+			return reply_json_errors(r, 422, &errs);
+		}
+	}
 	const char *code, *field;
 	int rc = casework_act(r->hl, &r->who, r->arg, action, json_param, body, &code, &field,
 			      &r->arena);
