@@ -40,6 +40,7 @@ static void copy_row(const struct store_report_row *s, struct casework_report *c
 	c->public_message = s->public_message;
 	c->has_contact = s->contact_sealed != NULL;
 	c->may_contact = s->may_contact;
+	c->queue_key = s->queue_key;
 }
 
 struct queue_acc {
@@ -62,8 +63,7 @@ int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t 
 	struct queue_acc q = {arena_alloc(a, (size_t)limit * sizeof *q.rows), 0, (size_t)limit};
 	if (!q.rows)
 		return HL_ENOMEM;
-	struct store_queue_filter sf = {f->kind, f->channel, f->state, f->assignee,
-					!f->include_closed && !f->state};
+	struct store_queue_filter sf = {f->kind, f->channel, f->state, f->assignee, f->after};
 	struct db *db = hotline_db(hl);
 	if (!db)
 		return HL_EIO;

@@ -33,11 +33,12 @@ struct casework_report {
 	const char *duplicate_of; /* a report number, or NULL */
 	/* the phone call behind it, when it came by phone */
 	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
+	int64_t queue_key;
 };
 
 struct casework_filter {
-	const char *kind, *channel, *state, *assignee; /* NULL: any */
-	bool include_closed;
+	const char *kind, *channel, *state, *assignee; /* NULL: any; no state: open reports */
+	int64_t after; /* a row's queue_key: the page after it (0: from the start) */
 };
 
 /* True when a role may see reporters' contact details. */

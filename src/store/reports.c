@@ -2,6 +2,7 @@
  * backend: $N placeholders, standard SQL only. */
 #include "reports.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -183,14 +184,8 @@ int store_report_count(struct db *db, int64_t *out)
 #define ROW_COLUMNS                                                                              \
 	"id, number, kind, channel, state, received_at, updated_at, assignee, priority,"         \
 	" where_seen, exploitation_type, description, location, language, public_message,"      \
-	" contact_sealed, may_contact"
+	" contact_sealed, may_contact, queue_key"
 
-static const char SQL_QUEUE[] =
-	"SELECT " ROW_COLUMNS " FROM reports"
-	" WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR channel = $2)"
-	" AND ($3 IS NULL OR state = $3) AND ($4 IS NULL OR assignee = $4)"
-	" AND ($5 = 0 OR state <> 'closed')"
-	" ORDER BY priority DESC, id LIMIT $6 OFFSET $7";
 static const char SQL_GET[] = "SELECT " ROW_COLUMNS " FROM reports WHERE id = $1";
 static const char SQL_URLS[] =
 	"SELECT addition_id, url, url_norm FROM report_urls WHERE report_id = $1"
@@ -229,22 +224,50 @@ static void read_row(struct db_stmt *st, struct store_report_row *r, struct aren
 	r->contact_sealed = copy;
 	r->contact_sealed_len = copy ? len : 0;
 	r->may_contact = db_column_int64(st, 16) != 0;
+	r->queue_key = db_column_int64(st, 17);
+}
+
+/* The queue's statement texts, one per combination of filters, so that
+ * SQLite can pick the partial index that serves each (a "$1 IS NULL OR"
+ * form would hide the filter from the planner). Built once. */
+static char queue_sql[8][640];
+static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
+
+static void queue_sql_build(void)
+{
+	for (int v = 0; v < 8; v++) {
+		int w = snprintf(queue_sql[v], sizeof queue_sql[v],
+				 "SELECT " ROW_COLUMNS " FROM reports WHERE %s%s%s"
+				 " AND ($4 IS NULL OR assignee = $4) AND queue_key > $8"
+				 " ORDER BY queue_key LIMIT $6 OFFSET $7",
+				 (v & 4) ? "state = $3" : "state <> 'closed'",
+				 (v & 1) ? " AND kind = $1" : "", (v & 2) ? " AND channel = $2" : "");
+		if (w < 0 || (size_t)w >= sizeof queue_sql[v])
+			queue_sql[v][0] = '\0';
+	}
 }
 
 int store_report_queue(struct db *db, const struct store_queue_filter *f, int64_t offset,
 		       int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
 		       void *arg, struct arena *a)
 {
-	struct db_stmt *st = db_prepare(db, SQL_QUEUE);
+	pthread_once(&queue_once, queue_sql_build);
+	int v = (f->kind ? 1 : 0) | (f->channel ? 2 : 0) | (f->state ? 4 : 0);
+	if (!queue_sql[v][0])
+		return HL_EIO;
+	struct db_stmt *st = db_prepare(db, queue_sql[v]);
 	if (!st)
 		return HL_EIO;
-	db_bind_text(st, 1, f->kind);
-	db_bind_text(st, 2, f->channel);
-	db_bind_text(st, 3, f->state);
+	if (f->kind)
+		db_bind_text(st, 1, f->kind);
+	if (f->channel)
+		db_bind_text(st, 2, f->channel);
+	if (f->state)
+		db_bind_text(st, 3, f->state);
 	db_bind_text(st, 4, f->assignee);
-	db_bind_int64(st, 5, f->open_only ? 1 : 0);
 	db_bind_int64(st, 6, limit);
 	db_bind_int64(st, 7, offset);
+	db_bind_int64(st, 8, f->after);
 	int rc;
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct store_report_row row;

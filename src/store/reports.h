@@ -63,11 +63,12 @@ struct store_report_row {
 	const unsigned char *contact_sealed;
 	size_t contact_sealed_len;
 	bool may_contact;
+	int64_t queue_key; /* the queue's order: pass it as "after" for the next page */
 };
 
 struct store_queue_filter {
-	const char *kind, *channel, *state, *assignee; /* NULL: any */
-	bool open_only;                                /* state is not closed */
+	const char *kind, *channel, *state, *assignee; /* NULL: any; no state: not closed */
+	int64_t after;                                 /* queue_key of the last row seen, or 0 */
 };
 
 /* Calls fn for up to limit reports of the queue after skipping offset:

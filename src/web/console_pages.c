@@ -193,13 +193,18 @@ void console_queue(struct req *r)
 {
 	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
-				    query_in(r, "state", report_states), NULL, false};
+				    query_in(r, "state", report_states), NULL, 0};
 	int64_t page = query_int(r, "page", 0, 1000000);
-	if (page < 0)
+	int64_t after = query_int(r, "after", 0, INT64_MAX / 2);
+	if (page < 0 || after < 0)
 		return reply_error(r, 400, "invalid");
+	/* "after" (the last row's key) seeks straight to the next page; "page"
+	 * counts pages from the start and is kept for links made by hand */
+	f.after = after;
 	struct casework_report *rows;
 	size_t n;
-	int rc = casework_queue(r->hl, &f, page * QUEUE_PAGE, QUEUE_PAGE + 1, &rows, &n, &r->arena);
+	int rc = casework_queue(r->hl, &f, after ? 0 : page * QUEUE_PAGE, QUEUE_PAGE + 1, &rows, &n,
+				&r->arena);
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
 	struct tpl_vars *v = console_vars(r, "console.queue");
@@ -225,15 +230,20 @@ void console_queue(struct req *r)
 	tpl_set(v, "rows", n ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
 	buf_free(&b);
 	char href[256];
-	const char *fmt = "/?kind=%s&channel=%s&state=%s&page=%" PRId64;
-	if (page > 0) {
-		snprintf(href, sizeof href, fmt, f.kind ? f.kind : "", f.channel ? f.channel : "",
-			 f.state ? f.state : "", page - 1);
+	if (page > 0 && !after) {
+		snprintf(href, sizeof href, "/?kind=%s&channel=%s&state=%s&page=%" PRId64,
+			 f.kind ? f.kind : "", f.channel ? f.channel : "", f.state ? f.state : "",
+			 page - 1);
 		tpl_set(v, "prev_href", arena_strdup(&r->arena, href));
+	} else if (after) {
+		snprintf(href, sizeof href, "/?kind=%s&channel=%s&state=%s", f.kind ? f.kind : "",
+			 f.channel ? f.channel : "", f.state ? f.state : "");
+		tpl_set(v, "first_href", arena_strdup(&r->arena, href));
 	}
 	if (n > QUEUE_PAGE) {
-		snprintf(href, sizeof href, fmt, f.kind ? f.kind : "", f.channel ? f.channel : "",
-			 f.state ? f.state : "", page + 1);
+		snprintf(href, sizeof href, "/?kind=%s&channel=%s&state=%s&after=%" PRId64,
+			 f.kind ? f.kind : "", f.channel ? f.channel : "", f.state ? f.state : "",
+			 rows[QUEUE_PAGE - 1].queue_key);
 		tpl_set(v, "next_href", arena_strdup(&r->arena, href));
 	}
 	tpl_set(v, "kind_options", select_html(r, report_phone_kinds, "", f.kind));
@@ -461,9 +471,10 @@ void console_audit(struct req *r)
 
 static json_t *report_json(const struct casework_report *c, bool full)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "number", c->number, "kind", c->kind,
-			      "channel", c->channel, "state", c->state, "received_at",
-			      c->received_at, "priority", c->priority);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I}", "number", c->number, "kind",
+			      c->kind, "channel", c->channel, "state", c->state, "received_at",
+			      c->received_at, "priority", c->priority, "queue_key",
+			      (json_int_t)c->queue_key);
 	if (!full || !o)
 		return o;
 	json_object_set_new(o, "updated_at", json_string(c->updated_at));
@@ -502,10 +513,12 @@ void api_staff_reports(struct req *r)
 {
 	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
-				    query_in(r, "state", report_states), NULL, false};
+				    query_in(r, "state", report_states), NULL, 0};
 	int64_t limit = query_int(r, "limit", 50, 500), offset = query_int(r, "offset", 0, INT64_MAX / 2);
-	if (limit < 1 || offset < 0)
+	int64_t after = query_int(r, "after", 0, INT64_MAX / 2);
+	if (limit < 1 || offset < 0 || after < 0)
 		return reply_json_error(r, 422, "invalid");
+	f.after = after;
 	struct casework_report *rows;
 	size_t n;
 	if (casework_queue(r->hl, &f, offset, limit, &rows, &n, &r->arena))
