@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 
-.PHONY: all build run check fuzz deps deps-check bench-intake clean format
+.PHONY: all build run check fuzz deps deps-check bench-intake bench-console clean format
 
 all: build
 
@@ -47,6 +47,9 @@ fuzz:
 
 bench-intake: build
 	bash bench/intake/run.sh
+
+bench-console: build
+	bash bench/console/run.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tools/*.c')

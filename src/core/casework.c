@@ -180,9 +180,13 @@ static int unseal_contact(struct hotline *hl, const struct store_report_row *row
 	return 0;
 }
 
-int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
-			 bool unseal, struct casework_report *out, struct arena *a)
+/* The report, with its URLs, additions, notes and phone call; audits when
+ * audit_now, else leaves the audit to the caller. */
+static int report_get(struct hotline *hl, const struct staff_who *who, const char *number,
+		      bool unseal, struct casework_report *out, bool *unsealed, bool audit_now,
+		      struct arena *a)
 {
+	*unsealed = false;
 	char num[RECEIPT_NUMBER_SIZE];
 	unsigned long long id = receipt_number_parse(number, num) ? receipt_number_id(num) : 0;
 	if (!id)
@@ -230,15 +234,33 @@ int casework_report_read(struct hotline *hl, const struct staff_who *who, const 
 	hotline_db_put(hl, db);
 	if (rc)
 		return rc;
-	if (audit_append(hl, who->actor, "report.read", "report", out->number, NULL))
+	if (audit_now && audit_append(hl, who->actor, "report.read", "report", out->number, NULL))
 		return HL_EIO; /* no audit, no read */
 	if (unseal && out->has_contact && casework_may_unseal(who->role)) {
-		if (audit_append(hl, who->actor, "contact.unseal", "report", out->number, NULL))
+		if (audit_now &&
+		    audit_append(hl, who->actor, "contact.unseal", "report", out->number, NULL))
 			return HL_EIO;
 		rc = unseal_contact(hl, &row, out, a);
+		*unsealed = rc == 0;
 	}
 	return rc;
 }
+
+int casework_report_read(struct hotline *hl, const struct staff_who *who, const char *number,
+			 bool unseal, struct casework_report *out, struct arena *a)
+{
+	bool unsealed;
+	return report_get(hl, who, number, unseal, out, &unsealed, true, a);
+}
+
+int casework_report_load(struct hotline *hl, const struct staff_who *who, const char *number,
+			 bool unseal, struct casework_report *out, bool *unsealed,
+			 struct arena *a)
+{
+	return report_get(hl, who, number, unseal, out, unsealed, false, a);
+}
+
+
 
 static const char *const next_received[] = {"under_analysis", "closed", NULL};
 static const char *const next_analysis[] = {"forwarded", "closed", "received", NULL};

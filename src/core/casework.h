@@ -55,6 +55,13 @@ int casework_report_read(struct hotline *hl, const struct staff_who *who, const 
 int casework_my_calls(struct hotline *hl, const struct staff_who *who, int64_t limit,
 		      struct casework_report **rows, size_t *n, struct arena *a);
 
+/* Like casework_report_read, but writes no audit row: the caller must
+ * audit ("report.read", and "contact.unseal" when *unsealed) before it
+ * shows anything, e.g. through intake_submit_audit. */
+int casework_report_load(struct hotline *hl, const struct staff_who *who, const char *number,
+			 bool unseal, struct casework_report *out, bool *unsealed,
+			 struct arena *a);
+
 /* The actions on a report page. Parameters come from get (a form or a
  * JSON body): assign "assignee" (an account name, "" to unassign; only a
  * supervisor assigns to others), state "state" (along the allowed

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
@@ -18,7 +19,7 @@
 #define INTAKE_BATCH_MAX 2048
 #define INTAKE_NUMBER_TRIES 32
 
-enum job_type { JOB_REPORT, JOB_ADDITION };
+enum job_type { JOB_REPORT, JOB_ADDITION, JOB_AUDIT };
 
 struct intake_job {
 	enum job_type type;
@@ -28,6 +29,7 @@ struct intake_job {
 	const char *text;
 	const char *const *urls, *const *urls_norm;
 	size_t nurls;
+	const char *actor, *action, *action2, *object_type, *object_id; /* JOB_AUDIT */
 	intake_done_fn done;
 	void *arg;
 	int rc;
@@ -54,6 +56,13 @@ static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t
 {
 	if (j->type == JOB_ADDITION)
 		return store_report_add(db, j->report_id, j->text, j->urls, j->urls_norm, j->nurls, now);
+	if (j->type == JOB_AUDIT) {
+		int rc = audit_append_db(db, j->actor, j->action, j->object_type, j->object_id, NULL);
+		if (!rc && j->action2)
+			rc = audit_append_db(db, j->actor, j->action2, j->object_type, j->object_id,
+					     NULL);
+		return rc;
+	}
 	j->rec.received_at = now;
 	for (int t = 0; t < INTAKE_NUMBER_TRIES; t++) {
 		if (!*next_id && store_report_next_id(db, next_id))
@@ -346,6 +355,26 @@ int intake_submit_addition(struct hotline *hl, int64_t report_id, const char *te
 	j->urls = urls;
 	j->urls_norm = urls_norm;
 	j->nurls = nurls;
+	j->done = done;
+	j->arg = arg;
+	intake_queue(hl->intake, j);
+	return 0;
+}
+
+int intake_submit_audit(struct hotline *hl, const char *actor, const char *action,
+			const char *action2, const char *object_type, const char *object_id,
+			struct arena *a, intake_done_fn done, void *arg)
+{
+	struct intake_job *j = arena_alloc(a, sizeof *j);
+	if (!j)
+		return HL_ENOMEM;
+	memset(j, 0, sizeof *j);
+	j->type = JOB_AUDIT;
+	j->actor = actor;
+	j->action = action;
+	j->action2 = action2;
+	j->object_type = object_type;
+	j->object_id = object_id;
 	j->done = done;
 	j->arg = arg;
 	intake_queue(hl->intake, j);

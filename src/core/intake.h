@@ -43,6 +43,15 @@ int intake_submit_addition(struct hotline *hl, int64_t report_id, const char *te
 			   const char *const *urls, const char *const *urls_norm, size_t nurls,
 			   struct arena *a, intake_done_fn done, void *arg);
 
+/* Queues audit rows (action, and action2 when not NULL) for the same actor
+ * and object, written in the next group commit; done runs once both are
+ * durable. Use it where a person must not see something before its audit
+ * row is on disk, without paying one disk sync per page. Strings must live
+ * until done. Same contract as intake_submit_report. */
+int intake_submit_audit(struct hotline *hl, const char *actor, const char *action,
+			const char *action2, const char *object_type, const char *object_id,
+			struct arena *a, intake_done_fn done, void *arg);
+
 /* Blocks until a job queued with intake_waiter_done as its done function
  * and w as its arg has been committed; returns the job's result. */
 struct intake_waiter;

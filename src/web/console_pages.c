@@ -252,18 +252,43 @@ void console_queue(struct req *r)
 	page_reply(r, 200, "console_queue", v);
 }
 
+struct report_state {
+	struct casework_report c;
+	bool unsealed;
+};
+
+static void console_report_show(struct req *r);
+
+/* Loads the report, then has its read (and any unsealing) audited in the
+ * next group commit; the page is drawn only once that row is on disk. */
 void console_report(struct req *r)
 {
-	struct casework_report c;
+	struct report_state *rs = arena_alloc(&r->arena, sizeof *rs);
+	if (!rs)
+		return reply_error(r, 500, "internal");
 	const char *show = req_query(r, "contact");
-	int rc = casework_report_read(r->hl, &r->who, r->arg, show && strcmp(show, "1") == 0, &c,
-				      &r->arena);
+	int rc = casework_report_load(r->hl, &r->who, r->arg, show && strcmp(show, "1") == 0, &rs->c,
+				      &rs->unsealed, &r->arena);
 	if (rc == HL_ENOTFOUND)
 		return reply_error(r, 404, "not_found");
 	if (rc == HL_EPERM)
 		return reply_error(r, 403, "forbidden");
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
+	r->state = rs;
+	req_suspend(r, console_report_show);
+	if (intake_submit_audit(r->hl, r->who.actor, "report.read",
+				rs->unsealed ? "contact.unseal" : NULL, "report", rs->c.number,
+				&r->arena, req_resume, r))
+		req_resume(r, HL_ENOMEM);
+}
+
+static void console_report_show(struct req *r)
+{
+	if (r->job_rc)
+		return reply_error(r, 503, "store.unavailable"); /* no audit, no page */
+	struct report_state *rs = r->state;
+	struct casework_report c = rs->c;
 	struct tpl_vars *v = console_vars(r, "console.report");
 	if (!v)
 		return reply_error(r, 500, "internal");
@@ -531,16 +556,33 @@ void api_staff_reports(struct req *r)
 				     "limit", (json_int_t)limit));
 }
 
+static void api_staff_report_show(struct req *r)
+{
+	if (r->job_rc)
+		return reply_json_error(r, 503, "store.unavailable");
+	struct report_state *rs = r->state;
+	r->no_store = true;
+	reply_json(r, 200, report_json(&rs->c, true));
+}
+
 void api_staff_report(struct req *r)
 {
-	struct casework_report c;
-	int rc = casework_report_read(r->hl, &r->who, r->arg, false, &c, &r->arena);
+	struct report_state *rs = arena_alloc(&r->arena, sizeof *rs);
+	if (!rs)
+		return reply_json_error(r, 500, "internal");
+	int rc = casework_report_load(r->hl, &r->who, r->arg, false, &rs->c, &rs->unsealed,
+				      &r->arena);
 	if (rc == HL_ENOTFOUND)
 		return reply_json_error(r, 404, "not_found");
+	if (rc == HL_EPERM)
+		return reply_json_error(r, 403, "forbidden");
 	if (rc)
 		return reply_json_error(r, 503, "store.unavailable");
-	r->no_store = true;
-	reply_json(r, 200, report_json(&c, true));
+	r->state = rs;
+	req_suspend(r, api_staff_report_show);
+	if (intake_submit_audit(r->hl, r->who.actor, "report.read", NULL, "report", rs->c.number,
+				&r->arena, req_resume, r))
+		req_resume(r, HL_ENOMEM);
 }
 
 /* ---- actions on a report ------------------------------------------------ */
