@@ -10,7 +10,10 @@
  *    colour values underneath are kept as stored (no compositing);
  *  - grey sources (grey JPEG, grey PNG at any depth) come out as one
  *    channel, everything else as RGB. PNGs of 16 bits are reduced to 8 by
- *    rounding (libpng's png_set_scale_16).
+ *    rounding (libpng's png_set_scale_16);
+ *  - a GIF gives its first frame at the frame's own size (not composed
+ *    onto the logical screen), transparent pixels in their palette
+ *    colour; an animated WebP is refused (image.unsupported).
  *
  * Limits: the pixel count is read from the header and checked against
  * max_pixels before anything is allocated for the pixels (decompression
@@ -50,10 +53,10 @@ struct image_options {
 
 struct image_info {
 	enum image_type type;
-	int width, height;           /* of the rows delivered */
+	int width, height;               /* of the rows delivered */
 	int stored_width, stored_height; /* as the header says (differs only with jpeg_reduce_to) */
-	int channels;                /* 1 (grey) or 3 (R, G, B) */
-	int progressive;             /* progressive JPEG, interlaced PNG or GIF */
+	int channels;                    /* 1 (grey) or 3 (R, G, B) */
+	int progressive;                 /* progressive JPEG, interlaced PNG or GIF */
 	/* On failure: a message key, "image.truncated", "image.corrupt",
 	 * "image.too_many_pixels", "image.unknown_format", "image.unsupported",
 	 * "image.no_memory", "image.empty" or "image.aborted". Static string. */
@@ -86,7 +89,7 @@ const char *image_error_text(const char *key);
  * Returns 0, HL_ETOOBIG (too many pixels) or HL_EINVAL (info->error says
  * why). */
 int image_probe(const void *data, size_t len, const struct image_options *opt,
-		struct image_info *info);
+                struct image_info *info);
 
 /* Decodes data (len bytes, left untouched, still owned by the caller) and
  * feeds its rows to sink. opt may be NULL (defaults). Fills *info.
@@ -95,7 +98,7 @@ int image_probe(const void *data, size_t len, const struct image_options *opt,
  * non-zero return. info->error holds the key on failure. Everything the
  * decoder allocated is freed before it returns. */
 int image_decode(const void *data, size_t len, const struct image_options *opt,
-		 const struct image_sink *sink, struct image_info *info);
+                 const struct image_sink *sink, struct image_info *info);
 
 /* A whole decoded raster: height rows of width*channels bytes. */
 struct image {
@@ -106,7 +109,7 @@ struct image {
 /* image_decode() into one buffer. On success *out owns its pixels; on
  * failure out->pixels is NULL. Same returns as image_decode(). */
 int image_load(const void *data, size_t len, const struct image_options *opt, struct image *out,
-	       struct image_info *info);
+               struct image_info *info);
 
 /* Frees img->pixels and clears it; img may be NULL. */
 void image_free(struct image *img);
