@@ -52,24 +52,12 @@ static const char SQL_AUDIT_EACH[] =
 	" WHERE id > $1 AND ($2 IS NULL OR actor = $2) AND ($3 IS NULL OR action = $3)"
 	" AND ($4 IS NULL OR object_id = $4) ORDER BY id LIMIT $5";
 
-static int done(struct db_stmt *st)
-{
-	int rc = db_step(st);
-	return rc == DB_DONE ? 0 : rc < 0 ? rc : HL_EIO;
-}
-
-static const char *col_text(struct db_stmt *st, int c, struct arena *a)
-{
-	const char *s = db_column_text(st, c);
-	return s ? arena_strdup(a, s) : NULL;
-}
-
 static void read_user(struct db_stmt *st, struct store_user *u, struct arena *a)
 {
 	u->id = db_column_int64(st, 0);
-	u->name = col_text(st, 1, a);
-	u->role = col_text(st, 2, a);
-	u->password_hash = col_text(st, 3, a);
+	u->name = db_column_dup(st, 1, a);
+	u->role = db_column_dup(st, 2, a);
+	u->password_hash = db_column_dup(st, 3, a);
 	size_t len;
 	const void *b = db_column_blob(st, 4, &len);
 	unsigned char *copy = arena_alloc(a, len ? len : 1);
@@ -81,7 +69,7 @@ static void read_user(struct db_stmt *st, struct store_user *u, struct arena *a)
 	u->locked = db_column_int64(st, 6) != 0;
 	u->failed_logins = (int)db_column_int64(st, 7);
 	u->last_totp_step = db_column_int64(st, 8);
-	u->created_at = col_text(st, 9, a);
+	u->created_at = db_column_dup(st, 9, a);
 	u->must_change = db_column_int64(st, 10) != 0;
 }
 
@@ -96,7 +84,7 @@ int store_user_insert(struct db *db, const char *name, const char *role, const c
 	db_bind_text(st, 3, pw_hash);
 	db_bind_blob(st, 4, totp_sealed, totp_len);
 	db_bind_text(st, 5, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_user_get(struct db *db, const char *name, int64_t id, struct store_user *out,
@@ -144,7 +132,7 @@ int store_user_set_credentials(struct db *db, int64_t id, const char *pw_hash,
 	db_bind_text(st, 2, pw_hash);
 	db_bind_blob(st, 3, totp_sealed, totp_len);
 	db_bind_text(st, 4, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) ? 0 : HL_ENOTFOUND;
 }
 
@@ -158,7 +146,7 @@ int store_user_set_password(struct db *db, int64_t id, const char *pw_hash, bool
 	db_bind_text(st, 2, pw_hash);
 	db_bind_int64(st, 3, must_change);
 	db_bind_text(st, 4, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) ? 0 : HL_ENOTFOUND;
 }
 
@@ -170,7 +158,7 @@ int store_user_set_disabled(struct db *db, int64_t id, bool disabled, const char
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, disabled);
 	db_bind_text(st, 3, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) ? 0 : HL_ENOTFOUND;
 }
 
@@ -185,7 +173,7 @@ int store_user_set_login_state(struct db *db, int64_t id, int failed, bool locke
 	db_bind_int64(st, 3, locked);
 	db_bind_int64(st, 4, last_totp_step);
 	db_bind_text(st, 5, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_session_insert(struct db *db, const unsigned char hash[32], int64_t user_id,
@@ -198,7 +186,7 @@ int store_session_insert(struct db *db, const unsigned char hash[32], int64_t us
 	db_bind_int64(st, 2, user_id);
 	db_bind_text(st, 3, csrf);
 	db_bind_int64(st, 4, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_session_get(struct db *db, const unsigned char hash[32], struct store_session *out,
@@ -215,7 +203,7 @@ int store_session_get(struct db *db, const unsigned char hash[32], struct store_
 		return HL_EIO;
 	out->id = db_column_int64(st, 0);
 	out->user_id = db_column_int64(st, 1);
-	out->csrf = col_text(st, 2, a);
+	out->csrf = db_column_dup(st, 2, a);
 	out->created_at = db_column_int64(st, 3);
 	out->last_seen_at = db_column_int64(st, 4);
 	out->ended = db_column_int64(st, 5) != 0;
@@ -230,7 +218,7 @@ int store_session_touch(struct db *db, int64_t id, int64_t now)
 		return HL_EIO;
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_session_end(struct db *db, int64_t id)
@@ -239,7 +227,7 @@ int store_session_end(struct db *db, int64_t id)
 	if (!st)
 		return HL_EIO;
 	db_bind_int64(st, 1, id);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_session_end_user(struct db *db, int64_t user_id)
@@ -248,7 +236,7 @@ int store_session_end_user(struct db *db, int64_t user_id)
 	if (!st)
 		return HL_EIO;
 	db_bind_int64(st, 1, user_id);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_apikey_insert(struct db *db, const char *name, const char *role,
@@ -261,16 +249,16 @@ int store_apikey_insert(struct db *db, const char *name, const char *role,
 	db_bind_text(st, 2, role);
 	db_bind_blob(st, 3, hash, 32);
 	db_bind_text(st, 4, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 static void read_key(struct db_stmt *st, struct store_apikey *k, struct arena *a)
 {
 	k->id = db_column_int64(st, 0);
-	k->name = col_text(st, 1, a);
-	k->role = col_text(st, 2, a);
-	k->created_at = col_text(st, 3, a);
-	k->revoked_at = col_text(st, 4, a);
+	k->name = db_column_dup(st, 1, a);
+	k->role = db_column_dup(st, 2, a);
+	k->created_at = db_column_dup(st, 3, a);
+	k->revoked_at = db_column_dup(st, 4, a);
 }
 
 int store_apikey_get(struct db *db, const unsigned char hash[32], struct store_apikey *out,
@@ -312,7 +300,7 @@ int store_apikey_revoke(struct db *db, const char *name, const char *now)
 		return HL_EIO;
 	db_bind_text(st, 1, name);
 	db_bind_text(st, 2, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) ? 0 : HL_ENOTFOUND;
 }
 
@@ -353,7 +341,7 @@ int store_audit_append(struct db *db, const struct store_audit_row *r)
 	db_bind_text(st, 7, r->detail);
 	db_bind_blob(st, 8, r->prev_hash, 32);
 	db_bind_blob(st, 9, r->hash, 32);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_audit_each(struct db *db, int64_t after, int64_t limit, const char *actor,
@@ -373,12 +361,12 @@ int store_audit_each(struct db *db, int64_t after, int64_t limit, const char *ac
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct store_audit_row r;
 		r.id = db_column_int64(st, 0);
-		r.at = col_text(st, 1, a);
-		r.actor = col_text(st, 2, a);
-		r.action = col_text(st, 3, a);
-		r.object_type = col_text(st, 4, a);
-		r.object_id = col_text(st, 5, a);
-		r.detail = col_text(st, 6, a);
+		r.at = db_column_dup(st, 1, a);
+		r.actor = db_column_dup(st, 2, a);
+		r.action = db_column_dup(st, 3, a);
+		r.object_type = db_column_dup(st, 4, a);
+		r.object_id = db_column_dup(st, 5, a);
+		r.detail = db_column_dup(st, 6, a);
 		r.prev_hash = db_column_blob(st, 7, &r.prev_len);
 		r.hash = db_column_blob(st, 8, &r.hash_len);
 		if (fn(arg, &r)) {

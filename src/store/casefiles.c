@@ -49,18 +49,6 @@ static const char SQL_ENTRIES[] =
 	" outcome, outcome_on, created_at FROM case_entries WHERE case_id = $1 ORDER BY id";
 static const char SQL_TOUCH_CASE[] = "UPDATE cases SET updated_at = $2 WHERE id = $1";
 
-static int done(struct db_stmt *st)
-{
-	int rc = db_step(st);
-	return rc == DB_DONE ? 0 : rc < 0 ? rc : HL_EIO;
-}
-
-static const char *col(struct db_stmt *st, int c, struct arena *a)
-{
-	const char *s = db_column_text(st, c);
-	return s ? arena_strdup(a, s) : NULL;
-}
-
 static int last_id(struct db *db, const char *sql, int64_t *id)
 {
 	struct db_stmt *st = db_prepare(db, sql);
@@ -78,7 +66,7 @@ static int touch(struct db *db, int64_t id, const char *now)
 		return HL_EIO;
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, now);
-	return done(st);
+	return db_step_done(st);
 }
 
 int store_case_insert(struct db *db, const char *title, const char *owner, const char *now,
@@ -90,21 +78,21 @@ int store_case_insert(struct db *db, const char *title, const char *owner, const
 	db_bind_text(st, 1, title);
 	db_bind_text(st, 2, owner);
 	db_bind_text(st, 3, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : last_id(db, SQL_CASE_LAST, id);
 }
 
 static void read_case(struct db_stmt *st, struct store_case *c, struct arena *a)
 {
 	c->id = db_column_int64(st, 0);
-	c->title = col(st, 1, a);
-	c->state = col(st, 2, a);
-	c->owner = col(st, 3, a);
+	c->title = db_column_dup(st, 1, a);
+	c->state = db_column_dup(st, 2, a);
+	c->owner = db_column_dup(st, 3, a);
 	c->civil_party = db_column_int64(st, 4) != 0;
-	c->court = col(st, 5, a);
-	c->court_case_number = col(st, 6, a);
-	c->created_at = col(st, 7, a);
-	c->updated_at = col(st, 8, a);
+	c->court = db_column_dup(st, 5, a);
+	c->court_case_number = db_column_dup(st, 6, a);
+	c->created_at = db_column_dup(st, 7, a);
+	c->updated_at = db_column_dup(st, 8, a);
 	c->open_tasks = c->overdue_tasks = 0;
 }
 
@@ -165,7 +153,7 @@ int store_case_set(struct db *db, int64_t id, const char *column, const char *va
 	else
 		db_bind_text(st, 2, value);
 	db_bind_text(st, 3, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) == 1 ? 0 : HL_ENOTFOUND;
 }
 
@@ -177,7 +165,7 @@ int store_case_link(struct db *db, int64_t case_id, int64_t report_id, const cha
 	db_bind_int64(st, 1, case_id);
 	db_bind_int64(st, 2, report_id);
 	db_bind_text(st, 3, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : touch(db, case_id, now);
 }
 
@@ -222,7 +210,7 @@ int store_case_entry_add(struct db *db, int64_t case_id, const struct store_case
 	db_bind_text(st, 8, e->sent_on);
 	db_bind_text(st, 9, e->reference);
 	db_bind_text(st, 10, now);
-	int rc = done(st);
+	int rc = db_step_done(st);
 	if (!rc)
 		rc = last_id(db, SQL_ENTRY_LAST, id);
 	return rc ? rc : touch(db, case_id, now);
@@ -243,7 +231,7 @@ int store_case_entry_close(struct db *db, int64_t case_id, int64_t entry_id, con
 	} else {
 		db_bind_text(st, 4, now);
 	}
-	int rc = done(st);
+	int rc = db_step_done(st);
 	if (rc)
 		return rc;
 	if (db_changes(db) != 1)
@@ -263,18 +251,18 @@ int store_case_entries(struct db *db, int64_t case_id,
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct store_case_entry e;
 		e.id = db_column_int64(st, 0);
-		e.type = col(st, 1, a);
-		e.author = col(st, 2, a);
-		e.text = col(st, 3, a);
-		e.due_on = col(st, 4, a);
-		e.done_at = col(st, 5, a);
-		e.to_type = col(st, 6, a);
-		e.recipient = col(st, 7, a);
-		e.sent_on = col(st, 8, a);
-		e.reference = col(st, 9, a);
-		e.outcome = col(st, 10, a);
-		e.outcome_on = col(st, 11, a);
-		e.created_at = col(st, 12, a);
+		e.type = db_column_dup(st, 1, a);
+		e.author = db_column_dup(st, 2, a);
+		e.text = db_column_dup(st, 3, a);
+		e.due_on = db_column_dup(st, 4, a);
+		e.done_at = db_column_dup(st, 5, a);
+		e.to_type = db_column_dup(st, 6, a);
+		e.recipient = db_column_dup(st, 7, a);
+		e.sent_on = db_column_dup(st, 8, a);
+		e.reference = db_column_dup(st, 9, a);
+		e.outcome = db_column_dup(st, 10, a);
+		e.outcome_on = db_column_dup(st, 11, a);
+		e.created_at = db_column_dup(st, 12, a);
 		fn(arg, &e);
 	}
 	return rc == DB_DONE ? 0 : HL_EIO;

@@ -43,6 +43,13 @@ void db_reset(struct db_stmt *st);
 const char *db_column_text(struct db_stmt *st, int col); /* NULL for NULL */
 int64_t db_column_int64(struct db_stmt *st, int col);
 const void *db_column_blob(struct db_stmt *st, int col, size_t *len);
+/* Steps a statement that returns no row: 0 when done, else the error
+ * (HL_EEXIST for a unique violation). */
+int db_step_done(struct db_stmt *st);
+/* A copy of a text column in the arena, or NULL for NULL. */
+struct arena;
+const char *db_column_dup(struct db_stmt *st, int col, struct arena *a);
+
 /* Rows changed by the last INSERT/UPDATE/DELETE on this connection. */
 int64_t db_changes(struct db *db);
 /* Runs statements with no parameters and no rows (DDL, PRAGMA). */

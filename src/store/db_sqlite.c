@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "db.h"
 #include "embedded.h"
 #include "err.h"
@@ -197,6 +198,18 @@ const void *db_column_blob(struct db_stmt *st, int col, size_t *len)
 	const void *p = sqlite3_column_blob(st->st, col);
 	*len = (size_t)sqlite3_column_bytes(st->st, col);
 	return p;
+}
+
+int db_step_done(struct db_stmt *st)
+{
+	int rc = db_step(st);
+	return rc == DB_DONE ? 0 : rc < 0 ? rc : HL_EIO;
+}
+
+const char *db_column_dup(struct db_stmt *st, int col, struct arena *a)
+{
+	const char *s = db_column_text(st, col);
+	return s ? arena_strdup(a, s) : NULL;
 }
 
 int64_t db_changes(struct db *db)

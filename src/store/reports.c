@@ -30,12 +30,6 @@ static const char SQL_SET[] =
 	" updated_at = $4 WHERE id = $1";
 static const char SQL_COUNT[] = "SELECT count(*) FROM reports";
 
-static int step_done(struct db_stmt *st)
-{
-	int rc = db_step(st);
-	return rc == DB_DONE ? 0 : rc < 0 ? rc : HL_EIO;
-}
-
 static int insert_urls(struct db *db, int64_t report_id, int64_t addition_id,
 		       const char *const *urls, const char *const *norms, size_t n)
 {
@@ -48,7 +42,7 @@ static int insert_urls(struct db *db, int64_t report_id, int64_t addition_id,
 		db_bind_int64(st, 3, (int64_t)i);
 		db_bind_text(st, 4, urls[i]);
 		db_bind_text(st, 5, norms[i]);
-		int rc = step_done(st);
+		int rc = db_step_done(st);
 		if (rc)
 			return rc;
 	}
@@ -74,7 +68,7 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	db_bind_text(st, 12, r->received_at);
 	db_bind_int64(st, 13, r->id);
 	db_bind_int64(st, 14, r->priority);
-	int rc = step_done(st);
+	int rc = db_step_done(st);
 	if (!rc && r->caller) {
 		st = db_prepare(db, SQL_INSERT_PHONE);
 		if (!st)
@@ -85,7 +79,7 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 		db_bind_text(st, 4, r->caller);
 		db_bind_text(st, 5, r->urgency);
 		db_bind_text(st, 6, r->operator);
-		rc = step_done(st);
+		rc = db_step_done(st);
 	}
 	if (rc)
 		return rc;
@@ -152,7 +146,7 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
 		return HL_EIO;
 	db_bind_int64(st, 1, report_id);
 	db_bind_text(st, 2, now);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 int store_report_set(struct db *db, int64_t id, const char *state, const char *message,
@@ -165,7 +159,7 @@ int store_report_set(struct db *db, int64_t id, const char *state, const char *m
 	db_bind_text(st, 2, state);
 	db_bind_text(st, 3, message);
 	db_bind_text(st, 4, now);
-	int rc = step_done(st);
+	int rc = db_step_done(st);
 	if (rc)
 		return rc;
 	return db_changes(db) == 1 ? 0 : HL_ENOTFOUND;
@@ -193,29 +187,23 @@ static const char SQL_URLS[] =
 static const char SQL_ADDITIONS[] =
 	"SELECT id, text, received_at FROM report_additions WHERE report_id = $1 ORDER BY id";
 
-static const char *dup_col(struct db_stmt *st, int c, struct arena *a)
-{
-	const char *s = db_column_text(st, c);
-	return s ? arena_strdup(a, s) : NULL;
-}
-
 static void read_row(struct db_stmt *st, struct store_report_row *r, struct arena *a)
 {
 	r->id = db_column_int64(st, 0);
-	r->number = dup_col(st, 1, a);
-	r->kind = dup_col(st, 2, a);
-	r->channel = dup_col(st, 3, a);
-	r->state = dup_col(st, 4, a);
-	r->received_at = dup_col(st, 5, a);
-	r->updated_at = dup_col(st, 6, a);
-	r->assignee = dup_col(st, 7, a);
+	r->number = db_column_dup(st, 1, a);
+	r->kind = db_column_dup(st, 2, a);
+	r->channel = db_column_dup(st, 3, a);
+	r->state = db_column_dup(st, 4, a);
+	r->received_at = db_column_dup(st, 5, a);
+	r->updated_at = db_column_dup(st, 6, a);
+	r->assignee = db_column_dup(st, 7, a);
 	r->priority = (int)db_column_int64(st, 8);
-	r->where_seen = dup_col(st, 9, a);
-	r->exploitation_type = dup_col(st, 10, a);
-	r->description = dup_col(st, 11, a);
-	r->location = dup_col(st, 12, a);
-	r->language = dup_col(st, 13, a);
-	r->public_message = dup_col(st, 14, a);
+	r->where_seen = db_column_dup(st, 9, a);
+	r->exploitation_type = db_column_dup(st, 10, a);
+	r->description = db_column_dup(st, 11, a);
+	r->location = db_column_dup(st, 12, a);
+	r->language = db_column_dup(st, 13, a);
+	r->public_message = db_column_dup(st, 14, a);
 	size_t len;
 	const void *b = db_column_blob(st, 15, &len);
 	unsigned char *copy = b && len ? arena_alloc(a, len) : NULL;
@@ -350,7 +338,7 @@ static int update_one(struct db *db, const char *sql, int64_t id, const char *te
 	else
 		db_bind_text(st, 2, text);
 	db_bind_text(st, 3, now);
-	int rc = step_done(st);
+	int rc = db_step_done(st);
 	return rc ? rc : db_changes(db) == 1 ? 0 : HL_ENOTFOUND;
 }
 
@@ -379,7 +367,7 @@ int store_report_note_add(struct db *db, int64_t id, const char *author, const c
 	db_bind_text(st, 2, author);
 	db_bind_text(st, 3, text);
 	db_bind_text(st, 4, now);
-	return step_done(st);
+	return db_step_done(st);
 }
 
 int store_report_notes(struct db *db, int64_t id,
@@ -408,7 +396,7 @@ int store_report_extra(struct db *db, int64_t id, const char **classification,
 		return HL_ENOTFOUND;
 	if (rc != DB_ROW)
 		return HL_EIO;
-	*classification = dup_col(st, 0, a);
+	*classification = db_column_dup(st, 0, a);
 	*duplicate_of = db_column_int64(st, 1);
 	db_step(st);
 	return 0;
@@ -430,11 +418,11 @@ int store_report_phone(struct db *db, int64_t id, struct store_phone_call *out, 
 		return HL_ENOTFOUND;
 	if (rc != DB_ROW)
 		return HL_EIO;
-	out->started_at = dup_col(st, 0, a);
-	out->ended_at = dup_col(st, 1, a);
-	out->caller = dup_col(st, 2, a);
-	out->urgency = dup_col(st, 3, a);
-	out->operator = dup_col(st, 4, a);
+	out->started_at = db_column_dup(st, 0, a);
+	out->ended_at = db_column_dup(st, 1, a);
+	out->caller = db_column_dup(st, 2, a);
+	out->urgency = db_column_dup(st, 3, a);
+	out->operator = db_column_dup(st, 4, a);
 	db_step(st);
 	return 0;
 }
