@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 
-.PHONY: all build run check fuzz deps deps-check bench-intake bench-console clean format
+.PHONY: all build run check fuzz deps deps-check bench-intake bench-console bench-hash bench-match clean format
 
 all: build
 
@@ -50,6 +50,12 @@ bench-intake: build
 
 bench-console: build
 	bash bench/console/run.sh
+
+bench-hash: build
+	bash bench/hash/run.sh
+
+bench-match: build
+	bash bench/match/run.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tools/*.c')

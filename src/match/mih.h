@@ -12,7 +12,7 @@
  * segments), the query scans instead. Either way the answer is exactly the
  * set a linear scan gives.
  *
- * Layout, for 10 million entries about 95 bytes each (~0.95 GB):
+ * Layout, about 100 bytes an entry (0.93 GiB for 10 million):
  *  - the hashes (32 bytes), ids (4) and a removed flag (1) live in an
  *    append-only store of fixed blocks of 65,536 entries that never move;
  *    the store's position of an entry is its 32-bit internal number;
@@ -113,9 +113,11 @@ int mih_add_batch(struct mih *m, const uint8_t *hashes, const uint32_t *ids, siz
 
 /* Removes the entry with this id (a false positive, a list removed): no
  * query that starts after this returns it. Returns 0, HL_EINVAL for a NULL
- * index, HL_ENOTFOUND when no live entry has this id, or HL_ENOMEM when
- * the rebuild that reclaims space failed (the entry is removed all the
- * same). */
+ * index, or HL_ENOTFOUND when no live entry has this id. When removed
+ * entries come to outnumber the live ones (and are at least 65,536), this
+ * call also rebuilds the index without them, which takes a while (about as
+ * long as building it); if memory runs short then, the space is simply
+ * reclaimed later. */
 int mih_remove(struct mih *m, uint32_t id);
 
 /* Rebuilds the whole index as one segment without the removed entries
@@ -130,8 +132,7 @@ int mih_compact(struct mih *m);
  * entries match (res then holds res->limit of them, not necessarily the
  * nearest). Safe to call from several threads at once, and while another
  * thread adds or removes entries. */
-int mih_query(struct mih *m, const uint8_t *hash, unsigned max_distance,
-	      struct mih_results *res);
+int mih_query(struct mih *m, const uint8_t *hash, unsigned max_distance, struct mih_results *res);
 
 /* Frees res->match; res may then be reused or dropped. NULL is allowed. */
 void mih_results_free(struct mih_results *res);
