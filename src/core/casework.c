@@ -10,6 +10,7 @@
 #include "err.h"
 #include "receipt.h"
 #include "report.h"
+#include "queue.h"
 #include "reports.h"
 #include "accounts.h"
 #include "timeutil.h"
@@ -43,34 +44,45 @@ static void copy_row(const struct store_report_row *s, struct casework_report *c
 	c->queue_key = s->queue_key;
 }
 
-struct queue_acc {
-	struct casework_report *rows;
-	size_t n, cap;
-};
-
-static void queue_row(void *arg, const struct store_report_row *row)
-{
-	struct queue_acc *q = arg;
-	if (q->n < q->cap)
-		copy_row(row, &q->rows[q->n++]);
-}
-
 int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t offset,
 		   int64_t limit, struct casework_report **rows, size_t *n, struct arena *a)
 {
 	if (limit < 1 || limit > 500 || offset < 0)
 		return HL_EINVAL;
-	struct queue_acc q = {arena_alloc(a, (size_t)limit * sizeof *q.rows), 0, (size_t)limit};
-	if (!q.rows)
+	if (!hl->queue)
+		return HL_EIO;
+	int64_t *ids = arena_alloc(a, (size_t)limit * sizeof *ids);
+	int64_t *keys = arena_alloc(a, (size_t)limit * sizeof *keys);
+	struct casework_report *out = arena_alloc(a, (size_t)limit * sizeof *out);
+	if (!ids || !keys || !out)
 		return HL_ENOMEM;
-	struct store_queue_filter sf = {f->kind, f->channel, f->state, f->assignee, f->after};
 	struct db *db = hotline_db(hl);
 	if (!db)
 		return HL_EIO;
-	int rc = store_report_queue(db, &sf, offset, limit, queue_row, &q, a);
+	if (queue_sync(hl->queue, db)) {
+		hotline_db_put(hl, db);
+		return HL_EIO;
+	}
+	struct queue_filter qf = {f->kind, f->channel, f->state, f->after, offset};
+	size_t got = queue_page(hl->queue, &qf, ids, keys, (size_t)limit);
+	size_t k = 0;
+	int rc = 0;
+	for (size_t i = 0; i < got && !rc; i++) {
+		struct store_report_row row;
+		rc = store_report_get(db, ids[i], &row, a);
+		if (rc == HL_ENOTFOUND) {
+			rc = 0; /* committed by another process and not in memory yet */
+			continue;
+		}
+		if (!rc) {
+			copy_row(&row, &out[k]);
+			out[k].queue_key = keys[i];
+			k++;
+		}
+	}
 	hotline_db_put(hl, db);
-	*rows = q.rows;
-	*n = q.n;
+	*rows = out;
+	*n = k;
 	return rc;
 }
 
@@ -410,6 +422,8 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 	else if (db_commit(db))
 		rc = HL_EIO;
 	hotline_db_put(hl, db);
+	if (!rc && strcmp(action, "state") == 0 && hl->queue)
+		queue_set_state(hl->queue, (int64_t)id, get(arg, "state"));
 	return rc;
 }
 

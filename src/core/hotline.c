@@ -17,6 +17,7 @@
 #include "err.h"
 #include "intake.h"
 #include "log.h"
+#include "queue.h"
 #include "reports.h"
 #include "timeutil.h"
 
@@ -192,9 +193,16 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 		return HL_EIO;
 	}
 	pool_put(hl->readers, db);
-	if (opt->start_intake && intake_start(&hl->intake, hl->db_path)) {
-		hotline_close(hl);
-		return HL_EIO;
+	if (opt->start_intake) {
+		hl->queue = queue_new();
+		db = hl->queue ? pool_get(hl->readers) : NULL;
+		int qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
+		if (db)
+			pool_put(hl->readers, db);
+		if (qrc || intake_start(&hl->intake, hl->db_path, hl->queue)) {
+			hotline_close(hl);
+			return HL_EIO;
+		}
 	}
 	return 0;
 }
@@ -203,6 +211,8 @@ void hotline_close(struct hotline *hl)
 {
 	intake_stop(hl->intake);
 	hl->intake = NULL;
+	queue_free(hl->queue);
+	hl->queue = NULL;
 	if (hl->readers) {
 		for (int i = 0; i < hl->readers->nfree; i++)
 			db_close(hl->readers->free[i]);

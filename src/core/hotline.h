@@ -31,6 +31,7 @@ struct hotline {
 	struct intake *intake;
 	struct db_pool *readers;
 	struct classify_scheme *scheme; /* the profile's classification scheme */
+	struct queue *queue;            /* the triage queue, in memory (serve only) */
 };
 
 struct hotline_options {

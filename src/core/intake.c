@@ -13,6 +13,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "queue.h"
 #include "reports.h"
 #include "timeutil.h"
 
@@ -44,6 +45,7 @@ struct intake {
 	bool stopping;
 	struct db *db;
 	uint64_t commits;
+	struct queue *queue;
 	pthread_t checkpointer;
 	pthread_cond_t ckpt_wake;
 	bool has_checkpointer;
@@ -132,7 +134,13 @@ static void intake_commit_batch(struct intake *in, struct intake_job *batch)
 			if (!j->rc)
 				j->rc = rc;
 	}
-	/* only now, after the sync, may anyone be told */
+	/* only now, after the sync, may anyone be told; the queue learns of the
+	 * new reports first, so a reporter's report is in it when they hear */
+	if (in->queue)
+		for (struct intake_job *j = batch; j; j = j->next)
+			if (j->type == JOB_REPORT && !j->rc)
+				queue_add(in->queue, j->rec.id, j->rec.priority, j->rec.kind,
+					  j->rec.channel, "received");
 	for (struct intake_job *j = batch, *next; j; j = next) {
 		next = j->next;
 		j->done(j->arg, j->rc);
@@ -198,11 +206,12 @@ static void *intake_checkpoint_main(void *arg)
 	return NULL;
 }
 
-int intake_start(struct intake **out, const char *db_path)
+int intake_start(struct intake **out, const char *db_path, struct queue *queue)
 {
 	struct intake *in = calloc(1, sizeof *in);
 	if (!in)
 		return HL_ENOMEM;
+	in->queue = queue;
 	if (db_open(db_path, &in->db)) {
 		free(in);
 		return HL_EIO;

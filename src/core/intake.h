@@ -21,8 +21,10 @@ struct intake_job;
 /* Called on the committer thread with the job's result (0 or HL_E...). */
 typedef void (*intake_done_fn)(void *arg, int rc);
 
-/* Starts the committer on its own connection to db_path. */
-int intake_start(struct intake **out, const char *db_path);
+/* Starts the committer on its own connection to db_path. Committed reports
+ * are added to queue (which may be NULL). */
+struct queue;
+int intake_start(struct intake **out, const char *db_path, struct queue *queue);
 /* Writes what is queued, then stops the committer. */
 void intake_stop(struct intake *in);
 

@@ -2,7 +2,6 @@
  * backend: $N placeholders, standard SQL only. */
 #include "reports.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -149,6 +148,11 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
 	return db_step_done(st);
 }
 
+static const char SQL_EVENT_ADD[] = "INSERT INTO queue_events (report_id, state) VALUES ($1, $2)";
+static const char SQL_EVENTS[] =
+	"SELECT id, report_id, state FROM queue_events WHERE id > $1 ORDER BY id LIMIT 10000";
+static const char SQL_EVENT_LAST[] = "SELECT COALESCE(max(id), 0) FROM queue_events";
+
 int store_report_set(struct db *db, int64_t id, const char *state, const char *message,
 		     const char *now)
 {
@@ -162,7 +166,40 @@ int store_report_set(struct db *db, int64_t id, const char *state, const char *m
 	int rc = db_step_done(st);
 	if (rc)
 		return rc;
-	return db_changes(db) == 1 ? 0 : HL_ENOTFOUND;
+	if (db_changes(db) != 1)
+		return HL_ENOTFOUND;
+	if (!state)
+		return 0;
+	st = db_prepare(db, SQL_EVENT_ADD);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, state);
+	return db_step_done(st);
+}
+
+int store_queue_events(struct db *db, int64_t after,
+		       void (*fn)(void *arg, int64_t event, int64_t report_id, const char *state),
+		       void *arg)
+{
+	struct db_stmt *st = db_prepare(db, SQL_EVENTS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, after);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0), db_column_int64(st, 1), db_column_text(st, 2));
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_queue_event_last(struct db *db, int64_t *out)
+{
+	struct db_stmt *st = db_prepare(db, SQL_EVENT_LAST);
+	if (!st || db_step(st) != DB_ROW)
+		return HL_EIO;
+	*out = db_column_int64(st, 0);
+	db_step(st);
+	return 0;
 }
 
 int store_report_count(struct db *db, int64_t *out)
@@ -178,7 +215,7 @@ int store_report_count(struct db *db, int64_t *out)
 #define ROW_COLUMNS                                                                              \
 	"id, number, kind, channel, state, received_at, updated_at, assignee, priority,"         \
 	" where_seen, exploitation_type, description, location, language, public_message,"      \
-	" contact_sealed, may_contact, queue_key"
+	" contact_sealed, may_contact"
 
 static const char SQL_GET[] = "SELECT " ROW_COLUMNS " FROM reports WHERE id = $1";
 static const char SQL_URLS[] =
@@ -212,56 +249,27 @@ static void read_row(struct db_stmt *st, struct store_report_row *r, struct aren
 	r->contact_sealed = copy;
 	r->contact_sealed_len = copy ? len : 0;
 	r->may_contact = db_column_int64(st, 16) != 0;
-	r->queue_key = db_column_int64(st, 17);
+	r->queue_key = (int64_t)(2 - (r->priority < 0 ? 0 : r->priority > 2 ? 2 : r->priority)) *
+			       ((int64_t)1 << 40) +
+		       r->id;
 }
 
-/* The queue's statement texts, one per combination of filters, so that
- * SQLite can pick the partial index that serves each (a "$1 IS NULL OR"
- * form would hide the filter from the planner). Built once. */
-static char queue_sql[8][640];
-static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
+static const char SQL_QUEUE_ROWS[] =
+	"SELECT id, priority, kind, channel, state FROM reports WHERE id > $1 ORDER BY id";
 
-static void queue_sql_build(void)
+int store_report_queue_rows(struct db *db, int64_t after,
+			    void (*fn)(void *arg, int64_t id, int priority, const char *kind,
+				       const char *channel, const char *state),
+			    void *arg)
 {
-	for (int v = 0; v < 8; v++) {
-		int w = snprintf(queue_sql[v], sizeof queue_sql[v],
-				 "SELECT " ROW_COLUMNS " FROM reports WHERE %s%s%s"
-				 " AND ($4 IS NULL OR assignee = $4) AND queue_key > $8"
-				 " ORDER BY queue_key LIMIT $6 OFFSET $7",
-				 (v & 4) ? "state = $3" : "state <> 'closed'",
-				 (v & 1) ? " AND kind = $1" : "", (v & 2) ? " AND channel = $2" : "");
-		if (w < 0 || (size_t)w >= sizeof queue_sql[v])
-			queue_sql[v][0] = '\0';
-	}
-}
-
-int store_report_queue(struct db *db, const struct store_queue_filter *f, int64_t offset,
-		       int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
-		       void *arg, struct arena *a)
-{
-	pthread_once(&queue_once, queue_sql_build);
-	int v = (f->kind ? 1 : 0) | (f->channel ? 2 : 0) | (f->state ? 4 : 0);
-	if (!queue_sql[v][0])
-		return HL_EIO;
-	struct db_stmt *st = db_prepare(db, queue_sql[v]);
+	struct db_stmt *st = db_prepare(db, SQL_QUEUE_ROWS);
 	if (!st)
 		return HL_EIO;
-	if (f->kind)
-		db_bind_text(st, 1, f->kind);
-	if (f->channel)
-		db_bind_text(st, 2, f->channel);
-	if (f->state)
-		db_bind_text(st, 3, f->state);
-	db_bind_text(st, 4, f->assignee);
-	db_bind_int64(st, 6, limit);
-	db_bind_int64(st, 7, offset);
-	db_bind_int64(st, 8, f->after);
+	db_bind_int64(st, 1, after);
 	int rc;
-	while ((rc = db_step(st)) == DB_ROW) {
-		struct store_report_row row;
-		read_row(st, &row, a);
-		fn(arg, &row);
-	}
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0), (int)db_column_int64(st, 1), db_column_text(st, 2),
+		   db_column_text(st, 3), db_column_text(st, 4));
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
 

@@ -66,16 +66,20 @@ struct store_report_row {
 	int64_t queue_key; /* the queue's order: pass it as "after" for the next page */
 };
 
-struct store_queue_filter {
-	const char *kind, *channel, *state, *assignee; /* NULL: any; no state: not closed */
-	int64_t after;                                 /* queue_key of the last row seen, or 0 */
-};
+/* Calls fn for every report with an id above after (id order) with what
+ * the queue sorts and filters on; the server loads its in-memory queue
+ * with it. */
+int store_report_queue_rows(struct db *db, int64_t after,
+			    void (*fn)(void *arg, int64_t id, int priority, const char *kind,
+				       const char *channel, const char *state),
+			    void *arg);
+/* State changes recorded by store_report_set, after event id after (at
+ * most 10,000 a call), and the last event's id. */
+int store_queue_events(struct db *db, int64_t after,
+		       void (*fn)(void *arg, int64_t event, int64_t report_id, const char *state),
+		       void *arg);
+int store_queue_event_last(struct db *db, int64_t *out);
 
-/* Calls fn for up to limit reports of the queue after skipping offset:
- * highest priority first, then oldest. Returns 0 or HL_EIO. */
-int store_report_queue(struct db *db, const struct store_queue_filter *f, int64_t offset,
-		       int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
-		       void *arg, struct arena *a);
 /* The report with this id. 0, HL_ENOTFOUND, HL_EIO. */
 int store_report_get(struct db *db, int64_t id, struct store_report_row *out, struct arena *a);
 /* Calls fn for each URL of a report (addition_id 0 for the report's own). */

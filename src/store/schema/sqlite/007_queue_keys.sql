@@ -1,14 +1,13 @@
--- 007_queue_keys.sql: the queue's order as one ascending key (highest
--- priority first, then oldest), so that every page, however deep and
--- whatever the filter, is an index seek: "queue_key > last key seen".
+-- 007_queue_keys.sql: the triage queue's order is held in memory by the
+-- server (src/core/queue.c), loaded at start and kept current by the
+-- intake, so no index has to be written on every intake for it.
 DROP INDEX IF EXISTS reports_queue;
-ALTER TABLE reports ADD COLUMN queue_key INTEGER
-  GENERATED ALWAYS AS ((2 - priority) * 1099511627776 + id) VIRTUAL;
-CREATE INDEX reports_open ON reports (queue_key) WHERE state <> 'closed';
--- The trailing columns let a second filter be checked in the index itself,
--- without reading each table row.
-CREATE INDEX reports_open_kind ON reports (kind, queue_key, channel) WHERE state <> 'closed';
-CREATE INDEX reports_open_channel ON reports (channel, queue_key, kind) WHERE state <> 'closed';
-CREATE INDEX reports_open_kind_channel ON reports (kind, channel, queue_key)
-  WHERE state <> 'closed';
-CREATE INDEX reports_state_key ON reports (state, queue_key, kind, channel);
+
+-- State changes, appended by every writer (the server, `hotline report
+-- set`), so a running server's in-memory queue can follow changes made by
+-- other processes: it reads the rows after the last one it applied.
+CREATE TABLE queue_events (
+  id         INTEGER PRIMARY KEY,
+  report_id  INTEGER NOT NULL,
+  state      TEXT NOT NULL
+);
