@@ -67,7 +67,8 @@ deep=$(python3 - "$data/hotline.db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 n = c.execute("SELECT count(*) FROM reports WHERE state <> 'closed'").fetchone()[0]
-k = c.execute("SELECT queue_key FROM reports WHERE state <> 'closed' ORDER BY queue_key LIMIT 1 OFFSET ?", (n * 9 // 10,)).fetchone()[0]
+k = c.execute("SELECT (2 - priority) * 1099511627776 + id AS k FROM reports"
+              " WHERE state <> 'closed' ORDER BY k LIMIT 1 OFFSET ?", (n * 9 // 10,)).fetchone()[0]
 print(k)
 PY
 )
@@ -100,5 +101,6 @@ run "queue, channel=phone" "/?channel=phone"
 run "queue, state=under_analysis" "/?state=under_analysis"
 run "queue, kind+channel" "/?kind=exploitation&channel=email"
 run "queue, 90% deep (after=)" "/?after=$deep"
+run "queue, a filter nothing matches" "/?kind=needs_triage&channel=email"
 run "report page $number" "/reports/$number"
 exit $fails
