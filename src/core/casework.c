@@ -44,11 +44,38 @@ static void copy_row(const struct store_report_row *s, struct casework_report *c
 	c->queue_key = s->queue_key;
 }
 
+struct assigned_acc {
+	struct casework_report *rows;
+	size_t n, cap;
+};
+
+static void assigned_row(void *arg, const struct store_report_row *row)
+{
+	struct assigned_acc *acc = arg;
+	if (acc->n < acc->cap)
+		copy_row(row, &acc->rows[acc->n++]);
+}
+
 int casework_queue(struct hotline *hl, const struct casework_filter *f, int64_t offset,
 		   int64_t limit, struct casework_report **rows, size_t *n, struct arena *a)
 {
 	if (limit < 1 || limit > 500 || offset < 0)
 		return HL_EINVAL;
+	if (f->assignee) {
+		struct assigned_acc acc = {arena_alloc(a, (size_t)limit * sizeof *acc.rows), 0,
+					   (size_t)limit};
+		if (!acc.rows)
+			return HL_ENOMEM;
+		struct db *db = hotline_db(hl);
+		if (!db)
+			return HL_EIO;
+		int rc = store_report_assigned(db, f->assignee, f->kind, f->channel, f->state, f->after,
+					       offset, limit, assigned_row, &acc, a);
+		hotline_db_put(hl, db);
+		*rows = acc.rows;
+		*n = acc.n;
+		return rc;
+	}
 	if (!hl->queue)
 		return HL_EIO;
 	int64_t *ids = arena_alloc(a, (size_t)limit * sizeof *ids);

@@ -218,6 +218,12 @@ int store_report_count(struct db *db, int64_t *out)
 	" contact_sealed, may_contact"
 
 static const char SQL_GET[] = "SELECT " ROW_COLUMNS " FROM reports WHERE id = $1";
+static const char SQL_BY_ASSIGNEE[] =
+	"SELECT " ROW_COLUMNS " FROM reports WHERE assignee = $1 AND assignee IS NOT NULL"
+	" AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR channel = $3)"
+	" AND (($4 IS NULL AND state <> 'closed') OR state = $4)"
+	" AND (2 - priority) * 1099511627776 + id > $5"
+	" ORDER BY priority DESC, id LIMIT $6 OFFSET $7";
 static const char SQL_URLS[] =
 	"SELECT addition_id, url, url_norm FROM report_urls WHERE report_id = $1"
 	" ORDER BY addition_id, position";
@@ -270,6 +276,30 @@ int store_report_queue_rows(struct db *db, int64_t after,
 	while ((rc = db_step(st)) == DB_ROW)
 		fn(arg, db_column_int64(st, 0), (int)db_column_int64(st, 1), db_column_text(st, 2),
 		   db_column_text(st, 3), db_column_text(st, 4));
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_report_assigned(struct db *db, const char *assignee, const char *kind,
+			  const char *channel, const char *state, int64_t after, int64_t offset,
+			  int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
+			  void *arg, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_BY_ASSIGNEE);
+	if (!st)
+		return HL_EIO;
+	db_bind_text(st, 1, assignee);
+	db_bind_text(st, 2, kind);
+	db_bind_text(st, 3, channel);
+	db_bind_text(st, 4, state);
+	db_bind_int64(st, 5, after);
+	db_bind_int64(st, 6, limit);
+	db_bind_int64(st, 7, offset);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct store_report_row row;
+		read_row(st, &row, a);
+		fn(arg, &row);
+	}
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
 

@@ -80,6 +80,13 @@ int store_queue_events(struct db *db, int64_t after,
 		       void *arg);
 int store_queue_event_last(struct db *db, int64_t *out);
 
+/* The queue of one assignee (a partial index serves it), with the same
+ * filters and order as the in-memory queue. */
+int store_report_assigned(struct db *db, const char *assignee, const char *kind,
+			  const char *channel, const char *state, int64_t after, int64_t offset,
+			  int64_t limit, void (*fn)(void *arg, const struct store_report_row *row),
+			  void *arg, struct arena *a);
+
 /* The report with this id. 0, HL_ENOTFOUND, HL_EIO. */
 int store_report_get(struct db *db, int64_t id, struct store_report_row *out, struct arena *a);
 /* Calls fn for each URL of a report (addition_id 0 for the report's own). */

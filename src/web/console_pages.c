@@ -187,13 +187,22 @@ static int64_t query_int(struct req *r, const char *name, int64_t dflt, int64_t 
 	return n;
 }
 
+/* The assignee filter: an account name, or "me" for whoever asks. */
+static const char *query_assignee(struct req *r)
+{
+	const char *a = req_query(r, "assignee");
+	if (!a || !*a || strlen(a) > 64)
+		return NULL;
+	return strcmp(a, "me") == 0 ? r->who.name : a;
+}
+
 #define QUEUE_PAGE 50
 
 void console_queue(struct req *r)
 {
 	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
-				    query_in(r, "state", report_states), NULL, 0};
+				    query_in(r, "state", report_states), query_assignee(r), 0};
 	int64_t page = query_int(r, "page", 0, 1000000);
 	int64_t after = query_int(r, "after", 0, INT64_MAX / 2);
 	if (page < 0 || after < 0)
@@ -241,12 +250,15 @@ void console_queue(struct req *r)
 		tpl_set(v, "first_href", arena_strdup(&r->arena, href));
 	}
 	if (n > QUEUE_PAGE) {
-		snprintf(href, sizeof href, "/?kind=%s&channel=%s&state=%s&after=%" PRId64,
+		snprintf(href, sizeof href, "/?kind=%s&channel=%s&state=%s&after=%" PRId64 "%s%s",
 			 f.kind ? f.kind : "", f.channel ? f.channel : "", f.state ? f.state : "",
-			 rows[QUEUE_PAGE - 1].queue_key);
+			 rows[QUEUE_PAGE - 1].queue_key, f.assignee ? "&assignee=" : "",
+			 f.assignee ? f.assignee : "");
 		tpl_set(v, "next_href", arena_strdup(&r->arena, href));
 	}
 	tpl_set(v, "kind_options", select_html(r, report_phone_kinds, "", f.kind));
+	if (f.assignee && r->who.name && strcmp(f.assignee, r->who.name) == 0)
+		tpl_set(v, "mine", "1");
 	tpl_set(v, "channel_options", select_html(r, channels, "", f.channel));
 	tpl_set(v, "state_options", select_html(r, report_states, "state.", f.state));
 	page_reply(r, 200, "console_queue", v);
@@ -538,7 +550,7 @@ void api_staff_reports(struct req *r)
 {
 	struct casework_filter f = {query_in(r, "kind", report_phone_kinds),
 				    query_in(r, "channel", channels),
-				    query_in(r, "state", report_states), NULL, 0};
+				    query_in(r, "state", report_states), query_assignee(r), 0};
 	int64_t limit = query_int(r, "limit", 50, 500), offset = query_int(r, "offset", 0, INT64_MAX / 2);
 	int64_t after = query_int(r, "after", 0, INT64_MAX / 2);
 	if (limit < 1 || offset < 0 || after < 0)

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Report actions through the staff API and the console (docs/CONSOLE.md):
+state changes only along the allowed transitions, classification values
+from the scheme only, who may assign whom, the assignee filter of the
+queue, and that each change is audited and refusals change nothing."""
+
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import parse_json  # noqa: E402
+from test_console_common import ConsoleTestCase  # noqa: E402
+
+JSON = {"Content-Type": "application/json"}
+
+
+class Actions(ConsoleTestCase):
+
+    def report(self, kind="abuse_material"):
+        body = {"kind": kind, "urls": ["https://example.org/actions"],
+                "description": "A benign test description."}
+        s, _, j = self.srv.api_report(body)
+        self.assertEqual(s, 201, j)
+        return j["number"]
+
+    def setUp(self):
+        self.name, self.key = self.add_apikey("analyst")
+        self.sup_name, self.sup_key = self.add_apikey("supervisor")
+
+    def act(self, number, action, body, key=None):
+        s, h, b = self.con("POST", "/api/v1/reports/%s/%s" % (number, action),
+                           dict(JSON, Authorization="Bearer " + (key or self.key)),
+                           json.dumps(body).encode())
+        return s, parse_json(b)
+
+    def get(self, number, key=None):
+        s, _, b = self.con("GET", "/api/v1/reports/" + number,
+                           {"Authorization": "Bearer " + (key or self.key)})
+        self.assertEqual(s, 200, b)
+        return parse_json(b)
+
+    def test_transitions(self):
+        n = self.report()
+        allowed = {"received": {"under_analysis", "closed"},
+                   "under_analysis": {"forwarded", "closed", "received"},
+                   "forwarded": {"under_analysis", "closed"},
+                   "closed": {"under_analysis"}}
+        path = ["under_analysis", "forwarded", "closed", "under_analysis", "received"]
+        for to in path:
+            state = self.get(n)["state"]
+            for bad in {"received", "under_analysis", "forwarded", "closed"} - allowed[state] - {state}:
+                s, j = self.act(n, "state", {"state": bad})
+                self.assertEqual(s, 422, (state, bad, j))
+                self.assertEqual(j["errors"][0]["code"], "transition")
+                self.assertEqual(self.get(n)["state"], state, "a refused change changed the state")
+            s, j = self.act(n, "state", {"state": to})
+            self.assertEqual(s, 200, (state, to, j))
+            self.assertEqual(self.get(n)["state"], to)
+        s, j = self.act(n, "state", {"state": "archived"})
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "invalid"))
+        s, j = self.act(n, "state", {"state": 3})
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "type"))
+        rows = [r for r in self.audit(action="report.state") if r.get("object_id") == n]
+        self.assertEqual([r["detail"] for r in rows], path)
+
+    def test_classification_from_the_scheme(self):
+        n = self.report()
+        s, j = self.act(n, "classify", {"assessment": "illegal-ish"})
+        self.assertEqual((s, j["errors"][0]["field"]), (422, "assessment"))
+        s, j = self.act(n, "classify", {"sex": "female"})  # assessment is required
+        self.assertEqual((s, j["errors"][0]["field"]), (422, "assessment"))
+        self.assertIsNone(self.get(n)["classification"])
+        s, j = self.act(n, "classify", {"assessment": "nationally_illegal", "age_group": "pubescent"})
+        self.assertEqual(s, 200, j)
+        c = self.get(n)["classification"]
+        self.assertEqual((c["assessment"], c["age_group"], c["scheme"]),
+                         ("nationally_illegal", "pubescent", "inhope"))
+
+    def test_assign_and_the_assignee_filter(self):
+        staff = self.add_user("analyst")
+        other = self.add_user("case_worker")
+        n1, n2 = self.report(), self.report()
+        # an analyst's key may not assign someone else; a supervisor may
+        s, j = self.act(n1, "assign", {"assignee": staff.name})
+        self.assertEqual(s, 403, j)
+        s, j = self.act(n1, "assign", {"assignee": staff.name}, key=self.sup_key)
+        self.assertEqual(s, 200, j)
+        s, j = self.act(n2, "assign", {"assignee": "nobody-" + staff.name}, key=self.sup_key)
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "invalid"))
+        s, j = self.act(n2, "assign", {"assignee": other.name}, key=self.sup_key)
+        self.assertEqual(s, 200, j)
+        s, _, b = self.con("GET", "/api/v1/reports?assignee=" + staff.name,
+                           {"Authorization": "Bearer " + self.key})
+        self.assertEqual([r["number"] for r in parse_json(b)["reports"]], [n1])
+        self.assertEqual(self.get(n1)["assignee"], staff.name)
+        # in the console, "assigned to me"
+        sess = self.staff_session("analyst")
+        s, j = self.act(n2, "assign", {"assignee": ""}, key=self.sup_key)
+        self.assertEqual(s, 200, j)
+        s, _, page = sess.get("/?assignee=me")
+        self.assertEqual(s, 200)
+        self.assertNotIn(n1.encode(), page)
+        self.assertNotIn(n2.encode(), page)
+
+    def test_note_message_duplicate(self):
+        n1, n2 = self.report(), self.report()
+        s, j = self.act(n1, "note", {"text": ""})
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "required"))
+        s, j = self.act(n1, "note", {"text": "x" * 10001})
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "too_long"))
+        self.assertEqual(self.act(n1, "note", {"text": "Checked the page."})[0], 200)
+        self.assertEqual(self.get(n1)["notes"][0]["text"], "Checked the page.")
+        self.assertEqual(self.act(n1, "message", {"text": "Thank you."})[0], 200)
+        s, _, b = self.srv.request("GET", "/api/v1/reports/%s/status" % n1)  # no secret: 404
+        self.assertEqual(s, 404)
+        self.assertEqual(self.get(n1)["message"], "Thank you.")
+        s, j = self.act(n2, "duplicate", {"of": n2})
+        self.assertEqual((s, j["errors"][0]["code"]), (422, "invalid"))
+        self.assertEqual(self.act(n2, "duplicate", {"of": n1})[0], 200)
+        self.assertEqual(self.get(n2)["duplicate_of"], n1)
+        self.assertEqual(self.act(n2, "duplicate", {"of": ""})[0], 200)
+        self.assertIsNone(self.get(n2)["duplicate_of"])
+
+
+if __name__ == "__main__":
+    unittest.main()
