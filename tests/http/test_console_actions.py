@@ -123,6 +123,24 @@ class Actions(ConsoleTestCase):
         self.assertEqual(self.act(n2, "duplicate", {"of": ""})[0], 200)
         self.assertIsNone(self.get(n2)["duplicate_of"])
 
+    def test_zz_tamper_with_the_sqlite3_shell(self):
+        # last in the class: it breaks the chain on purpose
+        import shutil
+        import subprocess
+        self.report()
+        self.assertEqual(self.cli("audit", "verify").returncode, 0)
+        shell = shutil.which("sqlite3")
+        self.assertIsNotNone(shell, "the sqlite3 shell (Debian package sqlite3) is needed")
+        rows = self.audit()
+        target = rows[len(rows) // 2]["id"]
+        r = subprocess.run([shell, self.srv.db_path,
+                            "UPDATE audit_log SET detail = 'edited' WHERE id = %d" % target],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        v = self.cli("audit", "verify")
+        self.assertEqual(v.returncode, 4, v.stdout + v.stderr)
+        self.assertIn("row %d" % target, v.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
