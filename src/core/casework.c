@@ -424,8 +424,12 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 			rc = store_report_set(db, row.id, NULL, t, now), detail = t;
 	} else if (strcmp(action, "duplicate") == 0) {
 		const char *of = report_trim(get(arg, "of"), a);
-		char other[RECEIPT_NUMBER_SIZE];
+		char *other = arena_alloc(a, RECEIPT_NUMBER_SIZE); /* outlives this block */
 		unsigned long long oid = 0;
+		if (!other) {
+			rc = HL_ENOMEM;
+			goto done;
+		}
 		*field = "of";
 		struct store_report_row orow;
 		if (of && !(receipt_number_parse(of, other) && (oid = receipt_number_id(other))))
@@ -439,6 +443,7 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 	} else {
 		rc = HL_ENOTFOUND;
 	}
+done:
 	if (!rc) {
 		char act[48];
 		snprintf(act, sizeof act, "report.%s", action);
