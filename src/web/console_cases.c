@@ -103,8 +103,7 @@ void console_case_create(struct req *r)
 		return reply_error(r, 503, "store.unavailable");
 	char loc[48];
 	snprintf(loc, sizeof loc, "/cases/%" PRId64, id);
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", loc);
+	reply_redirect(r, loc);
 }
 
 static const char *options(struct req *r, const char *const *values, const char *prefix,
@@ -272,8 +271,7 @@ static void case_act(struct req *r, const char *action)
 		return reply_error(r, 503, "store.unavailable");
 	char loc[48];
 	snprintf(loc, sizeof loc, "/cases/%" PRId64, id);
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", loc);
+	reply_redirect(r, loc);
 }
 
 void console_case_link(struct req *r) { case_act(r, "link"); }

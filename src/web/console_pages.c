@@ -102,16 +102,14 @@ void console_login(struct req *r)
 	char cookie[160];
 	snprintf(cookie, sizeof cookie, "hl_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token,
 		 tls_request(r) ? "; Secure" : "");
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", who.must_change ? "/account/password" : home_for(who.role));
+	reply_redirect(r, who.must_change ? "/account/password" : home_for(who.role));
 	reply_header(r, "Set-Cookie", cookie);
 }
 
 void console_logout(struct req *r)
 {
 	staff_logout(r->hl, &r->who);
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", "/login");
+	reply_redirect(r, "/login");
 	reply_header(r, "Set-Cookie", "hl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
@@ -140,8 +138,7 @@ void console_password(struct req *r)
 			tpl_set(v, "must_change", "1");
 		return page_reply(r, 422, "console_password", v);
 	}
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", home_for(r->who.role));
+	reply_redirect(r, home_for(r->who.role));
 }
 
 static const char *const channels[] = {"web", "api", "email", "phone", NULL};
@@ -624,8 +621,7 @@ static void console_act(struct req *r, const char *action)
 		return reply_error(r, 503, "store.unavailable");
 	char loc[64];
 	snprintf(loc, sizeof loc, "/reports/%s", r->arg);
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", loc);
+	reply_redirect(r, loc);
 }
 
 void console_act_assign(struct req *r) { console_act(r, "assign"); }
@@ -766,8 +762,7 @@ static void call_committed(struct req *r)
 	audit_append(r->hl, r->who.actor, "call.file", "report", r->receipt.number, NULL);
 	char loc[64];
 	snprintf(loc, sizeof loc, "/reports/%s", r->receipt.number);
-	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
-	reply_header(r, "Location", loc);
+	reply_redirect(r, loc);
 }
 
 void console_call_submit(struct req *r)

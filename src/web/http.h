@@ -110,6 +110,8 @@ void reply_json_error(struct req *r, unsigned status, const char *code);
 void reply_html_error(struct req *r, unsigned status, const char *code);
 /* Answers with an error in the route's format (JSON for the API). */
 void reply_error(struct req *r, unsigned status, const char *code);
+/* Answers 303 See Other to path (after a form post, or to log in). */
+void reply_redirect(struct req *r, const char *path);
 /* Adds a header to the pending answer (after a reply_*). */
 void reply_header(struct req *r, const char *name, const char *value);
 

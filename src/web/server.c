@@ -230,8 +230,7 @@ unsigned role_bit(const char *role)
 	return 0;
 }
 
-/* Redirects a browser (303) to path. */
-static void redirect(struct req *r, const char *path)
+void reply_redirect(struct req *r, const char *path)
 {
 	reply_bytes(r, 303, "text/plain; charset=utf-8", "", 0);
 	reply_header(r, "Location", path);
@@ -261,7 +260,7 @@ static bool authorize(struct req *r)
 			reply_json_error(r, 401, "auth.required");
 			reply_header(r, "WWW-Authenticate", "Bearer");
 		} else {
-			redirect(r, "/login");
+			reply_redirect(r, "/login");
 		}
 		return false;
 	}
@@ -273,7 +272,7 @@ static bool authorize(struct req *r)
 	}
 	if (r->who.must_change && !r->by_apikey && strcmp(rt->path, "/account/password") != 0 &&
 	    strcmp(rt->path, "/logout") != 0) {
-		redirect(r, "/account/password");
+		reply_redirect(r, "/account/password");
 		return false;
 	}
 	if (rt->csrf && !r->by_apikey) {
