@@ -151,7 +151,8 @@ static const char *fail(const char **code, const char *c)
 	return NULL;
 }
 
-const char *urlnorm(const char *url, const char **code, struct arena *a)
+static const char *urlnorm_once(const char *url, const char **code, struct arena *a,
+				bool *again)
 {
 	size_t len = strlen(url);
 	if (len > URLNORM_MAX_IN)
@@ -221,8 +222,10 @@ const char *urlnorm(const char *url, const char **code, struct arena *a)
 		if (buf_puts(&b, host))
 			goto out;
 	} else {
-		if (hl > 1 && host[hl - 1] == '.')
+		if (hl > 1 && host[hl - 1] == '.') {
 			host[--hl] = '\0'; /* "example.org." is "example.org" */
+			*again = true;      /* "0x7f." may now read as an IPv4 number */
+		}
 		if (has_non_ascii(host)) {
 			char *ascii = NULL;
 			int irc = idn2_lookup_u8((const uint8_t *)host, (uint8_t **)&ascii,
@@ -269,6 +272,17 @@ out:
 	curl_free(zone);
 	curl_url_cleanup(h);
 	return result;
+}
+
+const char *urlnorm(const char *url, const char **code, struct arena *a)
+{
+	bool again = false;
+	const char *n = urlnorm_once(url, code, a, &again);
+	if (n && again) {
+		bool more = false;
+		n = urlnorm_once(n, code, a, &more);
+	}
+	return n;
 }
 
 const char *urlnorm_host(const char *norm, struct arena *a)

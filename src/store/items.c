@@ -1,6 +1,7 @@
 /* items.c — item, directory, notice and statistics queries (see items.h). */
-#include "items.h"
+#include "store/items.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -189,6 +190,24 @@ int store_item_bump(struct db *db, int64_t item_id, int64_t n, int64_t now, cons
 	*state = dup(st, 0, a);
 	*classification = dup(st, 1, a);
 	return db_step(st) == DB_DONE ? 0 : HL_EIO;
+}
+
+static const char SQL_CHANNEL[] = "SELECT channel FROM reports WHERE id = $1";
+
+int store_report_channel(struct db *db, int64_t report_id, char *out, size_t size)
+{
+	struct db_stmt *st = db_prepare(db, SQL_CHANNEL);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	int rc = db_step(st);
+	if (rc == DB_DONE)
+		return HL_ENOTFOUND;
+	if (rc != DB_ROW)
+		return HL_EIO;
+	snprintf(out, size, "%s", db_column_text(st, 0));
+	db_step(st);
+	return 0;
 }
 
 int store_report_daily_add(struct db *db, const char *day, const char *channel, int64_t n)

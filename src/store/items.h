@@ -40,6 +40,8 @@ int store_item_link(struct db *db, int64_t item_id, int64_t report_id);
  * *classification (arena memory) to what the item holds. */
 int store_item_bump(struct db *db, int64_t item_id, int64_t n, int64_t now, const char **state,
 		    const char **classification, struct arena *a);
+/* The channel of a report into out. 0, HL_ENOTFOUND, HL_EIO. */
+int store_report_channel(struct db *db, int64_t report_id, char *out, size_t size);
 /* Adds n reports to day (YYYY-MM-DD) and channel. */
 int store_report_daily_add(struct db *db, const char *day, const char *channel, int64_t n);
 
