@@ -22,6 +22,7 @@ static const struct subcommand commands[] = {
 	{"user", cmd_user, "staff accounts: add, list, disable, enable, reset, unlock"},
 	{"apikey", cmd_apikey, "API keys for the console's API: add, list, revoke"},
 	{"audit", cmd_audit, "verify and read the hash-chained audit log"},
+	{"stats", cmd_stats, "statistics of online material: --from DATE --to DATE --format csv|json"},
 	{NULL, NULL, NULL},
 };
 

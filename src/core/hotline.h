@@ -19,6 +19,7 @@
 
 struct intake;
 struct db_pool;
+struct hosting;
 
 struct hotline {
 	char data_dir[PATH_MAX];
@@ -35,6 +36,7 @@ struct hotline {
 	struct matcher *matcher;        /* known-hash lists, in memory (serve, ingest) */
 	uint64_t image_max_pixels;      /* profile image_max_pixels; 0: the default */
 	struct hl_follower *follower;   /* applies hash-list changes every second */
+	struct hosting *hosting;        /* item host look-ups (serve only) */
 };
 
 struct hotline_options {

@@ -85,7 +85,7 @@ CREATE TABLE item_notices (
   kind          TEXT NOT NULL CHECK (kind = 'notice' OR kind = 'forward' OR kind = 'referral'
                                      OR kind = 'reminder'),
   rule          TEXT NOT NULL,                 -- the routing rule that chose it
-  directory_id  INTEGER REFERENCES directory (id),
+  directory_id  INTEGER REFERENCES directory (id) ON DELETE SET NULL,
   recipient     TEXT NOT NULL,
   email         TEXT NOT NULL,
   language      TEXT NOT NULL,
