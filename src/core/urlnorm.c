@@ -234,9 +234,15 @@ static const char *urlnorm_once(const char *url, const char **code, struct arena
 			idn2_free(ascii);
 			if (!ok)
 				goto out;
+			*again = true; /* the mapping may make a number of it ("²" is "2") */
 		} else if (!put_ascii_host(&b, host)) {
 			goto out;
 		}
+		/* a host curl decoded ("0%2e22") or whose dot went may now read
+		 * as an IPv4 number: a second pass writes it dotted */
+		if (strspn(host, "0123456789abcdefABCDEFxX.") == hl && strchr(full, '%'))
+			*again = true;
+
 	}
 	if (port && (buf_putc(&b, ':') || buf_puts(&b, port)))
 		goto out;
