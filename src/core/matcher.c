@@ -197,7 +197,7 @@ static int load_new(struct matcher *m, struct db *db)
 	int rc = 0;
 	for (;;) {
 		int64_t last = m->last_entry;
-		rc = store_hashlist_entries(db, 0, false, false, m->last_entry, 100000, loader_entry,
+		rc = store_hashlist_entries(db, 0, true, false, m->last_entry, 100000, loader_entry,
 					    &l, &last);
 		if (!rc)
 			rc = l.rc;

@@ -497,3 +497,8 @@ int store_report_hashes(struct db *db, int64_t report_id, struct store_hash_row 
 	*n = k;
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
+
+void store_hashlist_bulk(struct db *db)
+{
+	db_exec(db, "PRAGMA cache_size = -262144"); /* 256 MiB; a hint, not required */
+}

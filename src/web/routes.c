@@ -86,6 +86,18 @@ void api_notices(struct req *r);
 void api_test_clock(struct req *r);
 
 void api_reports_create(struct req *r);
+/* hash lists (console_hashlists.c) */
+void console_hashlists(struct req *r);
+void console_hashlist_import(struct req *r);
+void console_hashlist(struct req *r);
+void console_hashlist_settings(struct req *r);
+void console_hashlist_entry(struct req *r);
+void console_hashlist_remove(struct req *r);
+void console_hashlist_export(struct req *r);
+void console_act_hashlist(struct req *r);
+void api_act_hashlist(struct req *r);
+void console_act_false_positive(struct req *r);
+void api_hashes_lookup(struct req *r);
 void api_reports_status(struct req *r);
 void api_reports_add(struct req *r);
 
@@ -114,6 +126,8 @@ static void static_openapi(struct req *r)
 #define BOTH (LISTEN_PUBLIC | LISTEN_CONSOLE)
 #define FORM_MAX (256u * 1024)
 #define JSON_MAX 65536u
+#define API_UPLOAD_MAX (8u * 1024 * 1024) /* a report with attachments (base64) */
+#define LIST_UPLOAD_MAX (32u * 1024 * 1024) /* a hash list sent from the console */
 #define CON LISTEN_CONSOLE
 #define CASEWORK (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR)
 #define CASES (ROLE_CASE_WORKER | ROLE_SUPERVISOR)
@@ -134,7 +148,7 @@ const struct route routes[] = {
 	{PUB, "POST", "/status", public_status_lookup, FORM_MAX, false},
 	{PUB, "POST", "/status/add", public_status_add, FORM_MAX, false},
 	{PUB, "GET", "/api/v1/openapi.json", static_openapi, 0, true},
-	{PUB, "POST", "/api/v1/reports", api_reports_create, JSON_MAX, true},
+	{PUB, "POST", "/api/v1/reports", api_reports_create, API_UPLOAD_MAX, true},
 	{PUB, "GET", "/api/v1/reports/*/status", api_reports_status, 0, true},
 	{PUB, "POST", "/api/v1/reports/*/additions", api_reports_add, JSON_MAX, true},
 	{CON, "GET", "/login", console_login_form, 0, false, 0, false},
@@ -208,5 +222,17 @@ const struct route routes[] = {
 	{CON, "POST", "/api/v1/items/*/remind", api_item_remind, 65536, true, ITEMWORK, false},
 	{CON, "GET", "/api/v1/stats", console_stats_json, 0, true, CASEWORK | ROLE_ADMIN, false},
 	{CON, "POST", "/api/v1/test/clock", api_test_clock, 4096, true, ROLE_ADMIN, false},
+	/* hash lists */
+	{CON, "GET", "/admin/hashlists", console_hashlists, 0, false, ROLE_ADMIN, false},
+	{CON, "POST", "/admin/hashlists", console_hashlist_import, LIST_UPLOAD_MAX, false, ROLE_ADMIN, true},
+	{CON, "GET", "/admin/hashlists/*", console_hashlist, 0, false, ROLE_ADMIN, false},
+	{CON, "GET", "/admin/hashlists/*/export", console_hashlist_export, 0, false, ROLE_ADMIN, false},
+	{CON, "POST", "/admin/hashlists/*/settings", console_hashlist_settings, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/hashlists/*/entry", console_hashlist_entry, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/hashlists/*/remove", console_hashlist_remove, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/reports/*/hashlist", console_act_hashlist, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/false_positive", console_act_false_positive, 65536, false, ROLE_ANALYST | ROLE_SUPERVISOR, true},
+	{CON, "POST", "/api/v1/reports/*/hashlist", api_act_hashlist, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/hashes/lookup", api_hashes_lookup, 262144, true, CASEWORK | ROLE_ADMIN, false},
 	{0, NULL, NULL, NULL, 0, false},
 };

@@ -283,6 +283,11 @@ static bool authorize(struct req *r)
 		    form_parse(buf_str(&r->body), r->body.len, f, &r->arena) == 0) {
 			r->form = f;
 			given = form_get(f, "csrf");
+		} else if (f && ct && strncasecmp(ct, "multipart/form-data", 19) == 0 &&
+			   form_parse_multipart(r->conn, buf_str(&r->body), r->body.len, f,
+						&r->arena) == 0) {
+			r->form = f; /* a file upload (hash lists) */
+			given = form_get(f, "csrf");
 		}
 		if (!given || strlen(given) != strlen(r->who.csrf) ||
 		    sodium_memcmp(given, r->who.csrf, strlen(given)) != 0) {
