@@ -182,9 +182,9 @@ class ItemsTest(ConsoleTestCase):
 
     def test_03_routing_per_rule(self):
         cases = [("http://be.test/x", ["own_country.provider", "own_country.police"],
-                  ["abuse-as64500@example.org", "police-be@example.org"]),
-                 ("http://nl.test/x", ["partner_hotline"], ["hotline-nl@example.org"]),
-                 ("http://jp.test/x", ["international"], ["police-intl@example.org"])]
+                  ["abuse-as64500@example.net", "police-be@example.net"]),
+                 ("http://nl.test/x", ["partner_hotline"], ["hotline-nl@example.net"]),
+                 ("http://jp.test/x", ["international"], ["police-intl@example.net"])]
         for url, rules, emails in cases:
             n = self.report([url])
             it = self.item_of(url)
