@@ -20,39 +20,77 @@ struct rec {
 	int64_t first, span[STATS_SPANS]; /* span < 0: not reached */
 	int64_t reports;
 	bool illegal, removed;
-	uint32_t key[STATS_DIMS]; /* offsets into the string pool */
+	uint32_t key[STATS_DIMS]; /* group ids, one per dimension */
+};
+
+/* The distinct keys of one dimension: an open-addressing table of ids. */
+struct keyset {
+	char **names; /* by id */
+	uint32_t n, cap;
+	uint32_t *slots; /* id + 1, 0 empty; tcap a power of two */
+	uint32_t tcap;
 };
 
 struct collect {
 	struct rec *v;
 	size_t n, cap;
-	char *pool;
-	size_t plen, pcap;
+	struct keyset ks[STATS_DIMS];
 	int err;
 };
 
-static uint32_t intern(struct collect *c, const char *s)
+static uint64_t key_hash(const char *s)
 {
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint32_t intern(struct collect *c, int dim, const char *s)
+{
+	struct keyset *k = &c->ks[dim];
 	if (!s || !*s)
 		s = "unknown";
-	size_t len = strlen(s) + 1;
-	if (c->plen + len > c->pcap) {
-		size_t ncap = c->pcap ? c->pcap * 2 : 1u << 16;
-		while (ncap < c->plen + len)
-			ncap *= 2;
-		char *np = realloc(c->pool, ncap);
-		if (!np) {
+	if ((k->n + 1) * 2 > k->tcap) {
+		uint32_t ncap = k->tcap ? k->tcap * 2 : 64;
+		uint32_t *ns = calloc(ncap, sizeof *ns);
+		if (!ns) {
 			c->err = HL_ENOMEM;
 			return 0;
 		}
-		c->pool = np;
-		c->pcap = ncap;
+		for (uint32_t i = 0; i < k->n; i++) {
+			uint32_t j = (uint32_t)key_hash(k->names[i]) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = i + 1;
+		}
+		free(k->slots);
+		k->slots = ns;
+		k->tcap = ncap;
 	}
-	/* the same key as the last one a dimension used is common: reuse it */
-	uint32_t off = (uint32_t)c->plen;
-	memcpy(c->pool + c->plen, s, len);
-	c->plen += len;
-	return off;
+	uint32_t j = (uint32_t)key_hash(s) & (k->tcap - 1);
+	while (k->slots[j]) {
+		if (strcmp(k->names[k->slots[j] - 1], s) == 0)
+			return k->slots[j] - 1;
+		j = (j + 1) & (k->tcap - 1);
+	}
+	if (k->n == k->cap) {
+		uint32_t ncap = k->cap ? k->cap * 2 : 64;
+		char **nn = realloc(k->names, ncap * sizeof *nn);
+		if (!nn) {
+			c->err = HL_ENOMEM;
+			return 0;
+		}
+		k->names = nn;
+		k->cap = ncap;
+	}
+	k->names[k->n] = strdup(s);
+	if (!k->names[k->n]) {
+		c->err = HL_ENOMEM;
+		return 0;
+	}
+	k->slots[j] = k->n + 1;
+	return k->n++;
 }
 
 static void collect_one(void *arg, const struct store_stat_item *s)
@@ -87,24 +125,51 @@ static void collect_one(void *arg, const struct store_stat_item *s)
 	if (s->asn)
 		snprintf(net, sizeof net, "AS%" PRId64 "%s%s", s->asn, s->as_name ? " " : "",
 			 s->as_name ? s->as_name : "");
-	r->key[0] = intern(c, s->channel);
-	r->key[1] = intern(c, s->class_key);
-	r->key[2] = intern(c, s->country);
-	r->key[3] = intern(c, s->asn ? net : NULL);
+	r->key[0] = intern(c, 0, s->channel);
+	r->key[1] = intern(c, 1, s->class_key);
+	r->key[2] = intern(c, 2, s->country);
+	r->key[3] = intern(c, 3, s->asn ? net : NULL);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* The k-th smallest (0-based) of v[0..n), moving elements (quickselect). */
+static int64_t select_kth(int64_t *v, size_t n, size_t k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		int64_t pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
 }
 
-static int64_t rank(const int64_t *v, size_t n, int pct)
+/* Nearest rank: the ceil(pct/100 * n)-th smallest. */
+static int64_t rank(int64_t *v, size_t n, int pct)
 {
 	if (!n)
 		return 0;
-	size_t k = (size_t)((pct * n + 99) / 100); /* nearest rank, 1-based */
-	return v[k ? k - 1 : 0];
+	size_t k = (size_t)((pct * n + 99) / 100);
+	return select_kth(v, n, k ? k - 1 : 0);
 }
 
 /* Fills row from the records idx[0..n). */
@@ -130,7 +195,6 @@ static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, siz
 			if (r->span[k] >= 0)
 				scratch[m++] = r->span[k];
 		}
-		qsort(scratch, m, sizeof *scratch, cmp_i64);
 		row->n[k] = (int64_t)m;
 		row->p50[k] = rank(scratch, m, 50);
 		row->p90[k] = rank(scratch, m, 90);
@@ -138,16 +202,10 @@ static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, siz
 	return 0;
 }
 
-struct sort_arg {
-	const struct collect *c;
-	int dim;
-};
-
-static int cmp_key(const void *a, const void *b, void *arg)
+static int cmp_name(const void *a, const void *b, void *arg)
 {
-	const struct sort_arg *s = arg;
-	const struct rec *x = &s->c->v[*(const size_t *)a], *y = &s->c->v[*(const size_t *)b];
-	return strcmp(s->c->pool + x->key[s->dim], s->c->pool + y->key[s->dim]);
+	char **names = arg;
+	return strcmp(names[*(const uint32_t *)a], names[*(const uint32_t *)b]);
 }
 
 /* The period an item falls in, by arithmetic rather than search. */
@@ -260,33 +318,48 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 				p->items++;
 		}
 		for (int d = 0; d < STATS_DIMS && !rc; d++) {
-			for (size_t i = 0; i < c.n; i++)
-				idx[i] = i;
-			struct sort_arg sa = {&c, d};
-			qsort_r(idx, c.n, sizeof *idx, cmp_key, &sa);
-			size_t groups = 0;
-			for (size_t i = 0; i < c.n; i++)
-				groups += i == 0 || cmp_key(&idx[i - 1], &idx[i], &sa) != 0;
-			s->by[d] = calloc(groups ? groups : 1, sizeof *s->by[d]);
-			if (!s->by[d]) {
+			/* records grouped by key id (a counting sort), groups in key order */
+			uint32_t ng = c.ks[d].n;
+			size_t *start = calloc((size_t)ng + 1, sizeof *start);
+			uint32_t *order = malloc((ng ? ng : 1) * sizeof *order);
+			s->by[d] = calloc(ng ? ng : 1, sizeof *s->by[d]);
+			if (!start || !order || !s->by[d]) {
+				free(start);
+				free(order);
 				rc = HL_ENOMEM;
 				break;
 			}
-			for (size_t i = 0; i < c.n;) {
-				size_t j = i + 1;
-				while (j < c.n && cmp_key(&idx[i], &idx[j], &sa) == 0)
-					j++;
+			for (size_t i = 0; i < c.n; i++)
+				start[c.v[i].key[d] + 1]++;
+			for (uint32_t g = 0; g < ng; g++)
+				start[g + 1] += start[g];
+			for (size_t i = 0; i < c.n; i++)
+				idx[start[c.v[i].key[d]]++] = i;
+			for (uint32_t g = ng; g > 0; g--)
+				start[g] = start[g - 1];
+			start[0] = 0;
+			for (uint32_t g = 0; g < ng; g++)
+				order[g] = g;
+			qsort_r(order, ng, sizeof *order, cmp_name, c.ks[d].names);
+			for (uint32_t o = 0; o < ng; o++) {
+				uint32_t g = order[o];
 				struct stats_row *row = &s->by[d][s->nby[d]++];
-				row->key = strdup(c.pool + c.v[idx[i]].key[d]);
-				fill_row(row, c.v, idx + i, j - i, scratch);
-				i = j;
+				row->key = strdup(c.ks[d].names[g]);
+				fill_row(row, c.v, idx + start[g], start[g + 1] - start[g], scratch);
 			}
+			free(start);
+			free(order);
 		}
 	}
 	free(scratch);
 	free(idx);
 	free(c.v);
-	free(c.pool);
+	for (int d = 0; d < STATS_DIMS; d++) {
+		for (uint32_t i = 0; i < c.ks[d].n; i++)
+			free(c.ks[d].names[i]);
+		free(c.ks[d].names);
+		free(c.ks[d].slots);
+	}
 	if (rc)
 		stats_free(s);
 	return rc;
