@@ -32,6 +32,7 @@ struct hotline {
 	struct db_pool *readers;
 	struct classify_scheme *scheme; /* the profile's classification scheme */
 	struct queue *queue;            /* the triage queue, in memory (serve only) */
+	struct campaign *campaign;      /* the campaign data (serve only; campaign.h) */
 };
 
 struct hotline_options {

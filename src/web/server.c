@@ -39,7 +39,7 @@ static int suspended_count;
 /* Set once shutdown begins: new requests get 503 and are not suspended. */
 static int stopping;
 
-static const char CSP[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
+static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const char *req_header(struct req *r, const char *name)
