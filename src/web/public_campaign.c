@@ -362,6 +362,7 @@ void public_campaign(struct req *r)
 		return reply_error(r, 500, "internal");
 	tpl_set(v, "title", i18n_get(r->lang, "campaign.title"));
 	tpl_set(v, "script", "/static/campaign.js");
+	r->allow_script = true;
 	tpl_set(v, "span", span);
 	tpl_set(v, "scope", scope);
 	char key[64];
