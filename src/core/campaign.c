@@ -23,10 +23,10 @@
 static const char *const faq_langs[] = {"en", "fr", "nl", "de", NULL};
 
 struct campaign_file {
-	const char *name;   /* "sources.csv" */
-	char *text;         /* owned, NUL-terminated */
+	const char *name; /* "sources.csv" */
+	char *text;       /* owned, NUL-terminated */
 	size_t len;
-	char origin[4096];  /* a path or "shipped" */
+	char origin[4096]; /* a path or "shipped" */
 };
 
 struct campaign {
@@ -51,7 +51,7 @@ struct cerr {
 };
 
 static int fail(struct cerr *e, const char *file, int row, const char *col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 static int fail(struct cerr *e, const char *file, int row, const char *col, const char *fmt, ...)
 {
@@ -139,7 +139,7 @@ static int csv_next(struct csv *cs, struct csv_rec *rec, const char *file, struc
 				if (cs->p >= cs->end) {
 					buf_free(&fld);
 					return fail(e, file, start_line, NULL,
-						    "a quoted field is never closed");
+					            "a quoted field is never closed");
 				}
 				char ch = *cs->p++;
 				if (ch == '"') {
@@ -154,29 +154,30 @@ static int csv_next(struct csv *cs, struct csv_rec *rec, const char *file, struc
 				if (buf_putc(&fld, ch)) {
 					buf_free(&fld);
 					return fail(e, file, rec->row, NULL,
-						    "a field is longer than %d bytes",
-						    CAMPAIGN_FIELD_MAX);
+					            "a field is longer than %d bytes",
+					            CAMPAIGN_FIELD_MAX);
 				}
 			}
 			if (cs->p < cs->end && *cs->p != ',' && *cs->p != '\n' && *cs->p != '\r') {
 				buf_free(&fld);
 				return fail(e, file, cs->line, NULL,
-					    "text after a closing quote (write \"\" for a quote "
-					    "inside a quoted field)");
+				            "text after a closing quote (write \"\" for a quote "
+				            "inside a quoted field)");
 			}
 		} else {
-			while (cs->p < cs->end && *cs->p != ',' && *cs->p != '\n' && *cs->p != '\r') {
+			while (cs->p < cs->end && *cs->p != ',' && *cs->p != '\n' &&
+			       *cs->p != '\r') {
 				if (*cs->p == '"') {
 					buf_free(&fld);
 					return fail(e, file, cs->line, NULL,
-						    "a quote inside an unquoted field (quote the "
-						    "whole field and double the quote)");
+					            "a quote inside an unquoted field (quote the "
+					            "whole field and double the quote)");
 				}
 				if (buf_putc(&fld, *cs->p++)) {
 					buf_free(&fld);
 					return fail(e, file, rec->row, NULL,
-						    "a field is longer than %d bytes",
-						    CAMPAIGN_FIELD_MAX);
+					            "a field is longer than %d bytes",
+					            CAMPAIGN_FIELD_MAX);
 				}
 			}
 		}
@@ -233,7 +234,7 @@ struct cols {
 };
 
 static int header_read(struct csv *cs, struct csv_rec *rec, struct cols *cols, const char *file,
-		       struct cerr *e)
+                       struct cerr *e)
 {
 	int rc = csv_next(cs, rec, file, e);
 	if (rc < 0)
@@ -246,25 +247,26 @@ static int header_read(struct csv *cs, struct csv_rec *rec, struct cols *cols, c
 			if (strcmp(rec->f[j], cols->names[i]) == 0)
 				cols->pos[i] = j;
 		if (cols->pos[i] < 0)
-			return fail(e, file, 1, cols->names[i], "this column is missing from the header");
+			return fail(e, file, 1, cols->names[i],
+			            "this column is missing from the header");
 	}
 	return 0;
 }
 
 /* The field of column i, kept by the campaign; checks UTF-8 and controls. */
 static const char *field(struct campaign *c, struct csv_rec *rec, struct cols *cols, int i,
-			 const char *file, struct cerr *e, int *rc)
+                         const char *file, struct cerr *e, int *rc)
 {
 	int p = cols->pos[i];
 	if (p >= rec->n) {
 		*rc = fail(e, file, rec->row, cols->names[i],
-			   "missing (the row has %d columns, the header more)", rec->n);
+		           "missing (the row has %d columns, the header more)", rec->n);
 		return NULL;
 	}
 	const char *s = rec->f[p];
 	if (!utf8_valid(s, strlen(s)) || utf8_has_controls(s, false)) {
 		*rc = fail(e, file, rec->row, cols->names[i],
-			   "not valid UTF-8 text, or holds control characters");
+		           "not valid UTF-8 text, or holds control characters");
 		return NULL;
 	}
 	/* trim spaces around the value */
@@ -396,15 +398,14 @@ bool campaign_dates_active(const char *start, const char *end, time_t now)
 		return false;
 	char today[48];
 	snprintf(today, sizeof today, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday);
+	         tm.tm_mday);
 	/* YYYY-MM-DD compares as text */
 	return strcmp(start, today) <= 0 && strcmp(today, end) <= 0;
 }
 
 /* ---- files ---------------------------------------------------------- */
 
-static int file_load(struct campaign_file *f, const char *data_dir, struct cerr *e,
-		     bool optional)
+static int file_load(struct campaign_file *f, const char *data_dir, struct cerr *e, bool optional)
 {
 	char path[4096];
 	if (data_dir) {
@@ -425,8 +426,8 @@ static int file_load(struct campaign_file *f, const char *data_dir, struct cerr 
 				if (rc) {
 					buf_free(&b);
 					return fail(e, path, 0, NULL, "%s",
-						    rc == HL_ETOOBIG ? "larger than 2 MiB"
-								     : "cannot be read");
+					            rc == HL_ETOOBIG ? "larger than 2 MiB"
+					                             : "cannot be read");
 				}
 				f->len = b.len;
 				f->text = b.data ? buf_steal(&b) : strdup("");
@@ -434,7 +435,8 @@ static int file_load(struct campaign_file *f, const char *data_dir, struct cerr 
 				return f->text ? 0 : HL_ENOMEM;
 			}
 			if (errno != ENOENT)
-				return fail(e, path, 0, NULL, "cannot be read: %s", strerror(errno));
+				return fail(e, path, 0, NULL, "cannot be read: %s",
+				            strerror(errno));
 		}
 	}
 	char name[256];
@@ -454,20 +456,27 @@ static int file_load(struct campaign_file *f, const char *data_dir, struct cerr 
 /* ---- sources.csv --------------------------------------------------- */
 
 static const char *const source_cols[] = {
-	"id",	 "publisher", "title",	     "year",	     "url",   "metric",
-	"value", "value_high", "unit",	     "currency",    "reference_year", "scope",
-	"area",	 "population", "role",	     "check",	    "check_note",     "note",
-	NULL,
+    "id",         "publisher", "title",      "year",           "url",   "metric", "value",
+    "value_high", "unit",      "currency",   "reference_year", "scope", "area",   "population",
+    "role",       "check",     "check_note", "note",           NULL,
 };
 
 static const char *const roles[] = {
-	"per_victim_profit", "total_profit", "total_revenue",	     "count",
-	"share",	     "change",	     "context",		     "case",
-	"per_victim_revenue", "per_exploiter_profit", NULL,
+    "per_victim_profit",
+    "total_profit",
+    "total_revenue",
+    "count",
+    "share",
+    "change",
+    "context",
+    "case",
+    "per_victim_revenue",
+    "per_exploiter_profit",
+    NULL,
 };
 static const char *const money_roles[] = {
-	"per_victim_profit",  "total_profit",	      "total_revenue", "case",
-	"per_victim_revenue", "per_exploiter_profit", NULL,
+    "per_victim_profit",    "total_profit", "total_revenue", "case", "per_victim_revenue",
+    "per_exploiter_profit", NULL,
 };
 static const char *const checks[] = {"page", "corroborated", "consistent", "unverified", NULL};
 
@@ -516,11 +525,24 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 		struct campaign_source *s = &c->src[c->nsrc];
 		memset(s, 0, sizeof *s);
 		s->row = rec.row;
-		const char **dst[] = {&s->id,	     &s->publisher, &s->title,	   &s->year,
-				      &s->url,	     &s->metric,    NULL,	   NULL,
-				      &s->unit,	     &s->currency,  &s->reference_year, &s->scope,
-				      &s->area,	     &s->population, &s->role,	   &s->check,
-				      &s->check_note, &s->note};
+		const char **dst[] = {&s->id,
+		                      &s->publisher,
+		                      &s->title,
+		                      &s->year,
+		                      &s->url,
+		                      &s->metric,
+		                      NULL,
+		                      NULL,
+		                      &s->unit,
+		                      &s->currency,
+		                      &s->reference_year,
+		                      &s->scope,
+		                      &s->area,
+		                      &s->population,
+		                      &s->role,
+		                      &s->check,
+		                      &s->check_note,
+		                      &s->note};
 		const char *value = NULL, *value_high = NULL;
 		for (int i = 0; source_cols[i] && !rc; i++) {
 			const char *v = field(c, &rec, &cols, i, file, e, &rc);
@@ -536,14 +558,14 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 		c->nsrc++;
 		int row = rec.row;
 		if (!id_ok(s->id)) {
-			rc = fail(e, file, row, "id", "an id is letters, digits, '.', '_' or '-' (got \"%s\")",
-				  s->id);
+			rc = fail(e, file, row, "id",
+			          "an id is letters, digits, '.', '_' or '-' (got \"%s\")", s->id);
 			break;
 		}
 		for (size_t j = 0; j + 1 < c->nsrc; j++)
 			if (strcmp(c->src[j].id, s->id) == 0) {
-				rc = fail(e, file, row, "id", "\"%s\" is already used on row %d", s->id,
-					  c->src[j].row);
+				rc = fail(e, file, row, "id", "\"%s\" is already used on row %d",
+				          s->id, c->src[j].row);
 				break;
 			}
 		if (rc)
@@ -557,13 +579,13 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 			break;
 		}
 		if (*s->year && !is_year(s->year)) {
-			rc = fail(e, file, row, "year", "a year is four digits or empty (got \"%s\")",
-				  s->year);
+			rc = fail(e, file, row, "year",
+			          "a year is four digits or empty (got \"%s\")", s->year);
 			break;
 		}
 		if (!campaign_url_valid(s->url)) {
 			rc = fail(e, file, row, "url",
-				  "not a valid http(s) address (got \"%.200s\")", s->url);
+			          "not a valid http(s) address (got \"%.200s\")", s->url);
 			break;
 		}
 		if (!in_list(s->role, roles)) {
@@ -572,34 +594,37 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 		}
 		if (!*value) {
 			if (strcmp(s->role, "context") != 0) {
-				rc = fail(e, file, row, "value", "empty (only a context row may have no figure)");
+				rc = fail(e, file, row, "value",
+				          "empty (only a context row may have no figure)");
 				break;
 			}
 		} else if (!campaign_number_parse(value, &s->value)) {
 			rc = fail(e, file, row, "value",
-				  "not a number (write 21800 or 172.6: digits and one '.', no "
-				  "thousands separators; got \"%s\")",
-				  value);
+			          "not a number (write 21800 or 172.6: digits and one '.', no "
+			          "thousands separators; got \"%s\")",
+			          value);
 			break;
 		} else {
 			s->has_value = true;
 			if (s->value < 0 && strcmp(s->role, "change") != 0) {
-				rc = fail(e, file, row, "value",
-					  "negative figure %s (only a \"change\" row may be negative)",
-					  value);
+				rc = fail(
+				    e, file, row, "value",
+				    "negative figure %s (only a \"change\" row may be negative)",
+				    value);
 				break;
 			}
 		}
 		if (*value_high) {
 			if (!s->has_value || !campaign_number_parse(value_high, &s->value_high)) {
 				rc = fail(e, file, row, "value_high", "not a number (got \"%s\")",
-					  value_high);
+				          value_high);
 				break;
 			}
 			if (s->value_high < s->value) {
-				rc = fail(e, file, row, "value_high",
-					  "smaller than value (a range is written low in value, high "
-					  "in value_high)");
+				rc = fail(
+				    e, file, row, "value_high",
+				    "smaller than value (a range is written low in value, high "
+				    "in value_high)");
 				break;
 			}
 			s->has_high = true;
@@ -611,30 +636,31 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 		if (*s->currency) {
 			if (!is_currency_code(s->currency) || !currency_known(c, s->currency)) {
 				rc = fail(e, file, row, "currency",
-					  "unknown currency \"%s\" (a three-letter code with an "
-					  "exchange rate in conversions.csv)",
-					  s->currency);
+				          "unknown currency \"%s\" (a three-letter code with an "
+				          "exchange rate in conversions.csv)",
+				          s->currency);
 				break;
 			}
 		} else if (in_list(s->role, money_roles)) {
 			rc = fail(e, file, row, "currency", "empty on a row of money (role %s)",
-				  s->role);
+			          s->role);
 			break;
 		}
 		bool area_ok = strcmp(s->area, "world") == 0 || strcmp(s->area, "europe") == 0 ||
-			       strcmp(s->area, "eu") == 0 || strcmp(s->area, "region") == 0 ||
-			       (strlen(s->area) == 2 && isupper((unsigned char)s->area[0]) &&
-				isupper((unsigned char)s->area[1]));
+		               strcmp(s->area, "eu") == 0 || strcmp(s->area, "region") == 0 ||
+		               (strlen(s->area) == 2 && isupper((unsigned char)s->area[0]) &&
+		                isupper((unsigned char)s->area[1]));
 		if (!area_ok) {
-			rc = fail(e, file, row, "area",
-				  "world, europe, eu, region or a two-letter country code (got \"%s\")",
-				  s->area);
+			rc = fail(
+			    e, file, row, "area",
+			    "world, europe, eu, region or a two-letter country code (got \"%s\")",
+			    s->area);
 			break;
 		}
 		if (!in_list(s->check, checks)) {
 			rc = fail(e, file, row, "check",
-				  "one of page, corroborated, consistent, unverified (got \"%s\")",
-				  s->check);
+			          "one of page, corroborated, consistent, unverified (got \"%s\")",
+			          s->check);
 			break;
 		}
 		if (!*s->check_note) {
@@ -651,8 +677,8 @@ static int sources_parse(struct campaign *c, struct campaign_file *f, struct cer
 /* ---- conversions.csv ----------------------------------------------- */
 
 static const char *const conv_cols[] = {
-	"id",  "kind", "from",	"to",	      "year", "value", "publisher",
-	"title", "url", "check", "check_note", "note", NULL,
+    "id",    "kind", "from",  "to",         "year", "value", "publisher",
+    "title", "url",  "check", "check_note", "note", NULL,
 };
 static const char *const spans[] = {"second", "minute", "hour", "day", "year", NULL};
 
@@ -682,9 +708,9 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 		struct campaign_conversion *v = &c->conv[c->nconv];
 		memset(v, 0, sizeof *v);
 		v->row = rec.row;
-		const char **dst[] = {&v->id,	     &v->kind,	&v->from, &v->to,
-				      &v->year,	     NULL,	&v->publisher, &v->title,
-				      &v->url,	     &v->check, &v->check_note, &v->note};
+		const char **dst[] = {&v->id,   &v->kind,  &v->from,       &v->to,
+		                      &v->year, NULL,      &v->publisher,  &v->title,
+		                      &v->url,  &v->check, &v->check_note, &v->note};
 		const char *value = NULL;
 		for (int i = 0; conv_cols[i] && !rc; i++) {
 			const char *s = field(c, &rec, &cols, i, file, e, &rc);
@@ -703,7 +729,7 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 		}
 		if (!campaign_number_parse(value, &v->value) || v->value <= 0) {
 			rc = fail(e, file, row, "value", "a positive number is needed (got \"%s\")",
-				  value);
+			          value);
 			break;
 		}
 		if (!*v->publisher) {
@@ -712,12 +738,12 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 		}
 		if (strcmp(v->check, "definition") != 0 && !in_list(v->check, checks)) {
 			rc = fail(e, file, row, "check",
-				  "one of page, corroborated, consistent, unverified, definition");
+			          "one of page, corroborated, consistent, unverified, definition");
 			break;
 		}
 		if (*v->url ? !campaign_url_valid(v->url) : strcmp(v->check, "definition") != 0) {
-			rc = fail(e, file, row, "url", "not a valid http(s) address (got \"%.200s\")",
-				  v->url);
+			rc = fail(e, file, row, "url",
+			          "not a valid http(s) address (got \"%.200s\")", v->url);
 			break;
 		}
 		if (strcmp(v->kind, "fx") == 0) {
@@ -730,7 +756,8 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 				break;
 			}
 			if (!is_year(v->year)) {
-				rc = fail(e, file, row, "year", "the year of the rate (four digits)");
+				rc = fail(e, file, row, "year",
+				          "the year of the rate (four digits)");
 				break;
 			}
 		} else if (strcmp(v->kind, "inflation") == 0) {
@@ -744,7 +771,8 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 			}
 		} else if (strcmp(v->kind, "period") == 0) {
 			if (!in_list(v->from, spans)) {
-				rc = fail(e, file, row, "from", "second, minute, hour, day or year");
+				rc =
+				    fail(e, file, row, "from", "second, minute, hour, day or year");
 				break;
 			}
 			if (strcmp(v->to, "year") != 0) {
@@ -752,7 +780,8 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 				break;
 			}
 		} else {
-			rc = fail(e, file, row, "kind", "fx, inflation or period (got \"%s\")", v->kind);
+			rc = fail(e, file, row, "kind", "fx, inflation or period (got \"%s\")",
+			          v->kind);
 			break;
 		}
 	}
@@ -765,7 +794,7 @@ static int conversions_parse(struct campaign *c, struct campaign_file *f, struct
 /* ---- estimates.csv -------------------------------------------------- */
 
 static const char *const est_cols[] = {
-	"scope", "total", "per_victim_low", "per_victim_central", "per_victim_high", "note", NULL,
+    "scope", "total", "per_victim_low", "per_victim_central", "per_victim_high", "note", NULL,
 };
 
 const struct campaign_source *campaign_source_find(const struct campaign *c, const char *id)
@@ -789,8 +818,8 @@ static double unit_multiplier(const char *unit)
 }
 
 static const struct campaign_conversion *conv_find(const struct campaign *c, const char *kind,
-						   const char *from, const char *to,
-						   const char *year)
+                                                   const char *from, const char *to,
+                                                   const char *year)
 {
 	for (size_t i = 0; i < c->nconv; i++) {
 		const struct campaign_conversion *v = &c->conv[i];
@@ -839,8 +868,8 @@ static int estimates_parse(struct campaign *c, struct campaign_file *f, struct c
 		    strspn(es->scope, "abcdefghijklmnopqrstuvwxyz") != strlen(es->scope) ||
 		    strcmp(es->scope, "country") == 0) {
 			rc = fail(e, file, row, "scope",
-				  "a short lower-case word other than \"country\" (got \"%s\")",
-				  es->scope);
+			          "a short lower-case word other than \"country\" (got \"%s\")",
+			          es->scope);
 			break;
 		}
 		for (size_t j = 0; j + 1 < c->nest; j++)
@@ -854,42 +883,43 @@ static int estimates_parse(struct campaign *c, struct campaign_file *f, struct c
 		if (!es->total || strcmp(es->total->role, "total_profit") != 0 ||
 		    !es->total->has_value || es->total->value <= 0) {
 			rc = fail(e, file, row, "total",
-				  "\"%s\" is not a row of sources.csv with role total_profit and a "
-				  "positive value",
-				  v[1]);
+			          "\"%s\" is not a row of sources.csv with role total_profit and a "
+			          "positive value",
+			          v[1]);
 			break;
 		}
 		static const char *const pvcols[] = {"per_victim_low", "per_victim_central",
-						     "per_victim_high"};
+		                                     "per_victim_high"};
 		for (int b = 0; b < 3 && !rc; b++) {
 			es->pv[b] = campaign_source_find(c, v[2 + b]);
 			if (!es->pv[b] || strcmp(es->pv[b]->role, "per_victim_profit") != 0 ||
 			    !es->pv[b]->has_value || es->pv[b]->value <= 0)
 				rc = fail(e, file, row, pvcols[b],
-					  "\"%s\" is not a row of sources.csv with role "
-					  "per_victim_profit and a positive value",
-					  v[2 + b]);
+				          "\"%s\" is not a row of sources.csv with role "
+				          "per_victim_profit and a positive value",
+				          v[2 + b]);
 			else if (strcmp(es->pv[b]->currency, es->total->currency) != 0)
 				rc = fail(e, file, row, pvcols[b],
-					  "row %s is in %s, the total in %s: a ratio needs one "
-					  "currency",
-					  es->pv[b]->id, es->pv[b]->currency, es->total->currency);
+				          "row %s is in %s, the total in %s: a ratio needs one "
+				          "currency",
+				          es->pv[b]->id, es->pv[b]->currency, es->total->currency);
 		}
 		if (rc)
 			break;
 		if (es->pv[0]->value > es->pv[1]->value || es->pv[1]->value > es->pv[2]->value) {
 			rc = fail(e, file, row, "per_victim_central",
-				  "low, central and high must not decrease (%g, %g, %g)",
-				  es->pv[0]->value, es->pv[1]->value, es->pv[2]->value);
+			          "low, central and high must not decrease (%g, %g, %g)",
+			          es->pv[0]->value, es->pv[1]->value, es->pv[2]->value);
 			break;
 		}
 		char year[5];
 		snprintf(year, sizeof year, "%s", es->total->reference_year);
 		if (!is_year(year)) {
-			rc = fail(e, file, row, "total",
-				  "row %s has no data year (its reference_year must start with four "
-				  "digits)",
-				  es->total->id);
+			rc =
+			    fail(e, file, row, "total",
+			         "row %s has no data year (its reference_year must start with four "
+			         "digits)",
+			         es->total->id);
 			break;
 		}
 		es->multiplier = unit_multiplier(es->total->unit);
@@ -897,9 +927,9 @@ static int estimates_parse(struct campaign *c, struct campaign_file *f, struct c
 		es->inflation = conv_find(c, "inflation", from, from, year);
 		if (!es->inflation) {
 			rc = fail(e, file, row, "total",
-				  "conversions.csv has no inflation row for %s %s (write one, with "
-				  "value 1 when no adjustment is made)",
-				  from, year);
+			          "conversions.csv has no inflation row for %s %s (write one, with "
+			          "value 1 when no adjustment is made)",
+			          from, year);
 			break;
 		}
 		if (strcmp(from, c->currency) == 0) {
@@ -911,14 +941,14 @@ static int estimates_parse(struct campaign *c, struct campaign_file *f, struct c
 			es->fx_factor = es->fx->value;
 		} else {
 			rc = fail(e, file, row, "total",
-				  "conversions.csv has no exchange rate between %s and %s for %s",
-				  from, c->currency, year);
+			          "conversions.csv has no exchange rate between %s and %s for %s",
+			          from, c->currency, year);
 			break;
 		}
 		for (int b = 0; b < 3; b++)
 			es->yearly[b] = es->total->value * es->multiplier * es->pv[b]->value /
-					es->pv[CAMPAIGN_CENTRAL]->value * es->inflation->value *
-					es->fx_factor;
+			                es->pv[CAMPAIGN_CENTRAL]->value * es->inflation->value *
+			                es->fx_factor;
 	}
 	csv_rec_free(&rec);
 	if (!rc && !c->nest)
@@ -968,7 +998,7 @@ void campaign_free(struct campaign *c)
 }
 
 int campaign_load(const char *data_dir, const struct profile *profile, struct campaign **out,
-		  char *err, size_t errlen)
+                  char *err, size_t errlen)
 {
 	struct cerr e = {err, errlen, false};
 	if (err && errlen)
@@ -983,23 +1013,23 @@ int campaign_load(const char *data_dir, const struct profile *profile, struct ca
 	int rc = 0;
 	if (!is_currency_code(cur))
 		rc = fail(&e, "profile", 0, "currency",
-			  "a three-letter currency code such as EUR (got \"%s\")", cur);
+		          "a three-letter currency code such as EUR (got \"%s\")", cur);
 	snprintf(c->currency, sizeof c->currency, "%s", cur);
 	const char *start = profile ? profile_get(profile, "campaign_start", NULL) : "";
 	const char *end = profile ? profile_get(profile, "campaign_end", NULL) : "";
 	if (!rc && (*start || *end)) {
 		if (!campaign_date_valid(start))
 			rc = fail(&e, "profile", 0, "campaign_start",
-				  "a date written YYYY-MM-DD (got \"%s\")", start);
+			          "a date written YYYY-MM-DD (got \"%s\")", start);
 		else if (!campaign_date_valid(end))
 			rc = fail(&e, "profile", 0, "campaign_end",
-				  "a date written YYYY-MM-DD (got \"%s\")", end);
+			          "a date written YYYY-MM-DD (got \"%s\")", end);
 		else if (strcmp(start, end) > 0)
 			rc = fail(&e, "profile", 0, "campaign_end", "before campaign_start");
 	}
 	static const char *const names[] = {"sources.csv", "conversions.csv", "estimates.csv",
-					    "faq.en.md",   "faq.fr.md",	      "faq.nl.md",
-					    "faq.de.md"};
+	                                    "faq.en.md",   "faq.fr.md",       "faq.nl.md",
+	                                    "faq.de.md"};
 	for (int i = 0; i < 7 && !rc; i++) {
 		c->files[i].name = names[i];
 		rc = file_load(&c->files[i], data_dir, &e, false);
@@ -1015,7 +1045,7 @@ int campaign_load(const char *data_dir, const struct profile *profile, struct ca
 		for (const char *const *s = spans; *s && !rc; s++)
 			if (!campaign_period(c, *s))
 				rc = fail(&e, c->files[1].origin, 0, "from",
-					  "no period row for \"%s\"", *s);
+				          "no period row for \"%s\"", *s);
 	for (int i = 3; i < 7 && !rc; i++)
 		rc = faq_check(&c->files[i], &e);
 	if (rc) {
@@ -1067,7 +1097,7 @@ const struct campaign_conversion *campaign_period(const struct campaign *c, cons
 }
 
 int campaign_amount(const struct campaign *c, const char *scope, const char *span, int bound,
-		    double *out)
+                    double *out)
 {
 	const struct campaign_estimate *es = campaign_estimate(c, scope);
 	const struct campaign_conversion *p = campaign_period(c, span);
@@ -1086,7 +1116,7 @@ const char *campaign_faq(const struct campaign *c, const char *lang)
 }
 
 const char *campaign_file(const struct campaign *c, const char *name, size_t *len,
-			  const char **origin)
+                          const char **origin)
 {
 	for (int i = 0; i < 3; i++)
 		if (name && strcmp(c->files[i].name, name) == 0) {

@@ -31,8 +31,8 @@ enum { CAMPAIGN_LOW = 0, CAMPAIGN_CENTRAL = 1, CAMPAIGN_HIGH = 2 };
 /* One row of sources.csv. Strings are owned by the campaign. */
 struct campaign_source {
 	int row; /* line of the file where the record starts (header = 1) */
-	const char *id, *publisher, *title, *year, *url, *metric, *unit, *currency,
-		*reference_year, *scope, *area, *population, *role, *check, *check_note, *note;
+	const char *id, *publisher, *title, *year, *url, *metric, *unit, *currency, *reference_year,
+	    *scope, *area, *population, *role, *check, *check_note, *note;
 	double value, value_high;
 	bool has_value, has_high;
 };
@@ -42,7 +42,7 @@ struct campaign_source {
 struct campaign_conversion {
 	int row;
 	const char *id, *kind, *from, *to, *year, *publisher, *title, *url, *check, *check_note,
-		*note;
+	    *note;
 	double value;
 };
 
@@ -51,12 +51,12 @@ struct campaign_estimate {
 	const char *scope; /* "world", "europe" ... */
 	const char *note;
 	const struct campaign_source *total;
-	const struct campaign_source *pv[3];       /* per-victim profit: low, central, high */
-	const struct campaign_conversion *fx;       /* NULL when no exchange is needed */
+	const struct campaign_source *pv[3];  /* per-victim profit: low, central, high */
+	const struct campaign_conversion *fx; /* NULL when no exchange is needed */
 	const struct campaign_conversion *inflation;
-	double multiplier;  /* of the total's unit: 1e9 for "billion ..." */
-	double fx_factor;   /* total's currency → the hotline's currency */
-	double yearly[3];   /* in the hotline's currency */
+	double multiplier; /* of the total's unit: 1e9 for "billion ..." */
+	double fx_factor;  /* total's currency → the hotline's currency */
+	double yearly[3];  /* in the hotline's currency */
 };
 
 struct campaign;
@@ -69,7 +69,7 @@ struct campaign;
  * "FILE: row N, column NAME: message". The caller frees *out with
  * campaign_free. data_dir may be NULL (shipped files only). */
 int campaign_load(const char *data_dir, const struct profile *profile, struct campaign **out,
-		  char *err, size_t errlen);
+                  char *err, size_t errlen);
 void campaign_free(struct campaign *c);
 
 /* The hotline's currency code ("EUR"). */
@@ -86,13 +86,13 @@ const struct campaign_conversion *campaign_period(const struct campaign *c, cons
 /* The amount for scope, span and bound in the hotline's currency. Returns
  * 0, or HL_ENOTFOUND for an unknown scope or span. */
 int campaign_amount(const struct campaign *c, const char *scope, const char *span, int bound,
-		    double *out);
+                    double *out);
 /* The FAQ text of lang (the raw markup), or NULL. */
 const char *campaign_faq(const struct campaign *c, const char *lang);
 /* The text of a data file as loaded ("sources.csv", "conversions.csv",
  * "estimates.csv"), and where it came from (a path, or "shipped"). */
 const char *campaign_file(const struct campaign *c, const char *name, size_t *len,
-			  const char **origin);
+                          const char **origin);
 
 /* True when now falls within [start, end] (YYYY-MM-DD, whole local days,
  * both inclusive). False when either is empty or malformed. */

@@ -15,10 +15,10 @@
 enum campaign_card_color { CARD_TEXT = 1, CARD_ACCENT = 2, CARD_MUTED = 3 };
 
 struct campaign_card_line {
-	const char *text;  /* UTF-8; folded to the font's capitals */
-	int scale;         /* pixels per font dot, 2..16 */
-	int color;         /* enum campaign_card_color */
-	int gap_after;     /* extra pixels below the line */
+	const char *text; /* UTF-8; folded to the font's capitals */
+	int scale;        /* pixels per font dot, 2..16 */
+	int color;        /* enum campaign_card_color */
+	int gap_after;    /* extra pixels below the line */
 };
 
 /* Draws the lines top-down from a margin, wrapping long lines at spaces,

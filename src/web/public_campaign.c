@@ -185,7 +185,7 @@ static struct tpl_vars *campaign_vars(struct req *r, const char *switch_path)
 	memset(v, 0, sizeof *v);
 	page_vars(r, v, switch_path);
 	static const char *const extra[] = {"country_name", "public_url", "campaign_reason",
-					    "child_helpline_name", NULL};
+	                                    "child_helpline_name", NULL};
 	for (const char *const *k = extra; *k; k++)
 		tpl_set(v, *k, profile_get(r->hl->profile, *k, r->lang));
 	tpl_set(v, "currency", campaign_currency(r->hl->campaign));
@@ -222,7 +222,7 @@ static void url_encode(struct buf *b, const char *s)
 
 /* The list of source links ("S04.9, S01.3") for a bound, as HTML. */
 static void source_links(struct req *r, struct buf *b, const struct campaign_source *const *s,
-			 size_t n)
+                         size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (i)
@@ -284,8 +284,8 @@ static void context_vars(struct req *r, struct tpl_vars *v)
 	static const struct {
 		const char *var, *id;
 	} ctx[] = {
-		{"ctx_victims", "S04.12"},   {"ctx_children", "S06.3"},  {"ctx_inhope", "S25.1"},
-		{"ctx_iwf", "S22.1"},	     {"ctx_commercial", "S22.2"},
+	    {"ctx_victims", "S04.12"}, {"ctx_children", "S06.3"},   {"ctx_inhope", "S25.1"},
+	    {"ctx_iwf", "S22.1"},      {"ctx_commercial", "S22.2"},
 	};
 	for (size_t i = 0; i < sizeof ctx / sizeof ctx[0]; i++) {
 		const struct campaign_source *s = campaign_source_find(r->hl->campaign, ctx[i].id);
@@ -330,11 +330,11 @@ static void share_vars(struct req *r, struct tpl_vars *v, const char *headline)
 		static const struct {
 			const char *var, *prefix;
 		} nets[] = {
-			{"share_x", "https://x.com/intent/post?url="},
-			{"share_facebook", "https://www.facebook.com/sharer/sharer.php?u="},
-			{"share_linkedin", "https://www.linkedin.com/sharing/share-offsite/?url="},
-			{"share_whatsapp", "https://wa.me/?text="},
-			{"share_bluesky", "https://bsky.app/intent/compose?text="},
+		    {"share_x", "https://x.com/intent/post?url="},
+		    {"share_facebook", "https://www.facebook.com/sharer/sharer.php?u="},
+		    {"share_linkedin", "https://www.linkedin.com/sharing/share-offsite/?url="},
+		    {"share_whatsapp", "https://wa.me/?text="},
+		    {"share_bluesky", "https://bsky.app/intent/compose?text="},
 		};
 		for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
 			buf_reset(&b);
@@ -374,7 +374,8 @@ void public_campaign(struct req *r)
 	buf_init(&b, 1 << 16);
 	for (const char *const *s = span_names; *s; s++) {
 		snprintf(key, sizeof key, "campaign.span.%s", *s);
-		buf_printf(&b, "<option value=\"%s\"%s>", *s, strcmp(*s, span) == 0 ? " selected" : "");
+		buf_printf(&b, "<option value=\"%s\"%s>", *s,
+		           strcmp(*s, span) == 0 ? " selected" : "");
 		buf_put_html(&b, i18n_get(r->lang, key));
 		buf_puts(&b, "</option>");
 	}
@@ -385,13 +386,14 @@ void public_campaign(struct req *r)
 	for (size_t i = 0; i < ne; i++) {
 		snprintf(key, sizeof key, "campaign.scope.%s", all[i].scope);
 		buf_printf(&b, "<option value=\"%s\"%s>", all[i].scope,
-			   strcmp(all[i].scope, scope) == 0 ? " selected" : "");
+		           strcmp(all[i].scope, scope) == 0 ? " selected" : "");
 		buf_put_html(&b, i18n_has("en", key) ? i18n_get(r->lang, key) : all[i].scope);
 		buf_puts(&b, "</option>");
 	}
 	const char *country = profile_get(r->hl->profile, "country", NULL);
 	if (*country) {
-		buf_printf(&b, "<option value=\"country\"%s>", strcmp(scope, "country") == 0 ? " selected" : "");
+		buf_printf(&b, "<option value=\"country\"%s>",
+		           strcmp(scope, "country") == 0 ? " selected" : "");
 		const char *cn = profile_get(r->hl->profile, "country_name", r->lang);
 		buf_put_html(&b, *cn ? cn : country);
 		buf_puts(&b, "</option>");
@@ -412,7 +414,8 @@ void public_campaign(struct req *r)
 		const char *t = i18n_get(r->lang, "campaign.share.text");
 		const char *at = strstr(t, "{amount}");
 		if (at)
-			snprintf(headline, sizeof headline, "%.*s%s%s", (int)(at - t), t, money_min, at + 8);
+			snprintf(headline, sizeof headline, "%.*s%s%s", (int)(at - t), t, money_min,
+			         at + 8);
 		else
 			snprintf(headline, sizeof headline, "%s", t);
 	}
@@ -433,7 +436,8 @@ void public_campaign(struct req *r)
 			campaign_amount(c, scope, "second", bnd, &per_second);
 			char name[48], num[64];
 			snprintf(name, sizeof name, "amount_%s", bound_names[bnd]);
-			tpl_set(v, arena_strdup(&r->arena, name), fmt_money(r, amount, campaign_currency(c)));
+			tpl_set(v, arena_strdup(&r->arena, name),
+			        fmt_money(r, amount, campaign_currency(c)));
 			snprintf(name, sizeof name, "exact_%s", bound_names[bnd]);
 			snprintf(num, sizeof num, "%.6f", amount);
 			tpl_set(v, arena_strdup(&r->arena, name), arena_strdup(&r->arena, num));
@@ -450,7 +454,8 @@ void public_campaign(struct req *r)
 				source_links(r, &sl, c1, 1);
 			}
 			snprintf(name, sizeof name, "sources_%s", bound_names[bnd]);
-			tpl_set(v, arena_strdup(&r->arena, name), arena_strdup(&r->arena, buf_str(&sl)));
+			tpl_set(v, arena_strdup(&r->arena, name),
+			        arena_strdup(&r->arena, buf_str(&sl)));
 			buf_free(&sl);
 		}
 	}
@@ -478,7 +483,7 @@ static void method_estimate(struct req *r, struct buf *b, const struct campaign_
 		buf_put_html(b, i18n_get(r->lang, key));
 		buf_puts(b, "</strong>: ");
 		double src_yearly = es->total->value * es->multiplier * es->pv[bnd]->value /
-				    es->pv[CAMPAIGN_CENTRAL]->value;
+		                    es->pv[CAMPAIGN_CENTRAL]->value;
 		/* total × pv / pv_central */
 		buf_put_html(b, fmt_figure(r, es->total->value));
 		buf_puts(b, " ");
@@ -578,8 +583,9 @@ void public_campaign_methodology(struct req *r)
 		buf_printf(&b, "<tr id=\"conv-");
 		buf_put_html(&b, cv[i].id);
 		buf_puts(&b, "\">");
-		const char *cells[] = {cv[i].id, cv[i].kind, cv[i].from, cv[i].to, cv[i].year,
-				       fmt_figure(r, cv[i].value), cv[i].publisher, cv[i].title};
+		const char *cells[] = {cv[i].id,        cv[i].kind, cv[i].from,
+		                       cv[i].to,        cv[i].year, fmt_figure(r, cv[i].value),
+		                       cv[i].publisher, cv[i].title};
 		for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++) {
 			buf_puts(&b, "<td>");
 			buf_put_html(&b, cells[k]);
@@ -677,12 +683,13 @@ static void faq_inline(struct req *r, struct buf *b, const char *s, size_t n)
 		if (*s == '{') {
 			const char *close = memchr(s, '}', (size_t)(end - s));
 			if (close && close - s < 40 &&
-			    strspn(s + 1, "abcdefghijklmnopqrstuvwxyz_") == (size_t)(close - s - 1)) {
+			    strspn(s + 1, "abcdefghijklmnopqrstuvwxyz_") ==
+			        (size_t)(close - s - 1)) {
 				char key[48];
 				snprintf(key, sizeof key, "%.*s", (int)(close - s - 1), s + 1);
 				const char *val = strcmp(key, "currency") == 0
-							  ? campaign_currency(r->hl->campaign)
-							  : profile_get(r->hl->profile, key, r->lang);
+				                      ? campaign_currency(r->hl->campaign)
+				                      : profile_get(r->hl->profile, key, r->lang);
 				buf_put_html(b, val);
 				s = close + 1;
 				continue;
@@ -694,16 +701,20 @@ static void faq_inline(struct req *r, struct buf *b, const char *s, size_t n)
 				const char *close = memchr(mid, ')', (size_t)(end - mid));
 				if (close) {
 					char url[1024];
-					snprintf(url, sizeof url, "%.*s", (int)(close - mid - 2), mid + 2);
+					snprintf(url, sizeof url, "%.*s", (int)(close - mid - 2),
+					         mid + 2);
 					/* {placeholders} in the address too */
 					struct buf ub;
 					buf_init(&ub, 2048);
 					for (const char *p = url; *p; p++) {
 						const char *cl;
-						if (*p == '{' && (cl = strchr(p, '}')) && cl - p < 40) {
+						if (*p == '{' && (cl = strchr(p, '}')) &&
+						    cl - p < 40) {
 							char key[48];
-							snprintf(key, sizeof key, "%.*s", (int)(cl - p - 1), p + 1);
-							buf_puts(&ub, profile_get(r->hl->profile, key, r->lang));
+							snprintf(key, sizeof key, "%.*s",
+							         (int)(cl - p - 1), p + 1);
+							buf_puts(&ub, profile_get(r->hl->profile,
+							                          key, r->lang));
 							p = cl;
 						} else {
 							buf_putc(&ub, *p);
@@ -711,13 +722,18 @@ static void faq_inline(struct req *r, struct buf *b, const char *s, size_t n)
 					}
 					const char *u = buf_str(&ub);
 					bool ok = campaign_url_valid(u) ||
-						  (u[0] == '/' && u[1] != '/' && !strpbrk(u, " \"<>\\")) ||
-						  ((strncmp(u, "mailto:", 7) == 0 || strncmp(u, "tel:", 4) == 0) &&
-						   !strpbrk(u, " \"<>\\") && u[4]);
+					          (u[0] == '/' && u[1] != '/' &&
+					           !strpbrk(u, " \"<>\\")) ||
+					          ((strncmp(u, "mailto:", 7) == 0 ||
+					            strncmp(u, "tel:", 4) == 0) &&
+					           !strpbrk(u, " \"<>\\") && u[4]);
 					if (ok) {
 						buf_puts(b, "<a href=\"");
 						buf_put_html(b, u);
-						buf_puts(b, u[0] == '/' ? "\">" : "\" rel=\"noreferrer noopener\">");
+						buf_puts(b,
+						         u[0] == '/'
+						             ? "\">"
+						             : "\" rel=\"noreferrer noopener\">");
 						faq_inline(r, b, s + 1, (size_t)(mid - s - 1));
 						buf_puts(b, "</a>");
 						buf_free(&ub);
@@ -841,8 +857,8 @@ void public_campaign_card(struct req *r)
 	snprintf(key, sizeof key, "campaign.scope.%s", es->scope);
 	char source[256];
 	snprintf(source, sizeof source, "%s · %s %s · %s", i18n_get(r->lang, key),
-		 es->total->publisher, es->total->reference_year,
-		 i18n_get(r->lang, "campaign.card.estimate"));
+	         es->total->publisher, es->total->reference_year,
+	         i18n_get(r->lang, "campaign.card.estimate"));
 	/* ILO's publisher field is long: keep the part before " (" */
 	char *paren = strstr(source, " (");
 	if (paren) {
@@ -853,8 +869,9 @@ void public_campaign_card(struct req *r)
 	const char *report = site_url(r, "/report");
 	const char *web = profile_get(r->hl->profile, "org_website", NULL);
 	char report_line[512];
-	snprintf(report_line, sizeof report_line, "%s %s", i18n_get(r->lang, "campaign.card.report"),
-		 report[0] == '/' ? (*web ? web : report) : report);
+	snprintf(report_line, sizeof report_line, "%s %s",
+	         i18n_get(r->lang, "campaign.card.report"),
+	         report[0] == '/' ? (*web ? web : report) : report);
 	for (char *p = report_line; *p; p++) /* the scheme adds nothing on a card */
 		if (strncmp(p, "https://", 8) == 0 || strncmp(p, "http://", 7) == 0) {
 			size_t skip = p[4] == 's' ? 8 : 7;
@@ -863,15 +880,15 @@ void public_campaign_card(struct req *r)
 		}
 	char phone[256];
 	snprintf(phone, sizeof phone, "%s %s", i18n_get(r->lang, "footer.phone"),
-		 profile_get(r->hl->profile, "org_phone", NULL));
+	         profile_get(r->hl->profile, "org_phone", NULL));
 	struct campaign_card_line lines[] = {
-		{profile_get(r->hl->profile, "org_name", r->lang), 4, CARD_MUTED, 30},
-		{i18n_get(r->lang, "campaign.card.every_minute"), 5, CARD_TEXT, 10},
-		{fmt_money(r, per_minute, campaign_currency(c)), 12, CARD_ACCENT, 10},
-		{i18n_get(r->lang, "campaign.card.what"), 4, CARD_TEXT, 8},
-		{source, 3, CARD_MUTED, 30},
-		{report_line, 5, CARD_ACCENT, 6},
-		{phone, 4, CARD_TEXT, 0},
+	    {profile_get(r->hl->profile, "org_name", r->lang), 4, CARD_MUTED, 30},
+	    {i18n_get(r->lang, "campaign.card.every_minute"), 5, CARD_TEXT, 10},
+	    {fmt_money(r, per_minute, campaign_currency(c)), 12, CARD_ACCENT, 10},
+	    {i18n_get(r->lang, "campaign.card.what"), 4, CARD_TEXT, 8},
+	    {source, 3, CARD_MUTED, 30},
+	    {report_line, 5, CARD_ACCENT, 6},
+	    {phone, 4, CARD_TEXT, 0},
 	};
 	struct buf png;
 	buf_init(&png, 4u << 20);
@@ -890,7 +907,8 @@ void public_campaign_data(struct req *r)
 {
 	if (!campaign_ready(r))
 		return;
-	static const char *const files[] = {"sources.csv", "conversions.csv", "estimates.csv", NULL};
+	static const char *const files[] = {"sources.csv", "conversions.csv", "estimates.csv",
+	                                    NULL};
 	const char *name = pick(r->arg, files, NULL);
 	size_t len = 0;
 	const char *text = name ? campaign_file(r->hl->campaign, name, &len, NULL) : NULL;

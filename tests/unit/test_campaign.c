@@ -5,11 +5,11 @@
  * bad quotes, dangling references, bad dates) rejected with file, row and
  * column; a hotline's own copies winning over the shipped ones; the
  * campaign dates; the share card's PNG. */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -114,7 +114,7 @@ static int col(const struct table *t, const char *name)
 }
 
 static const char *lookup(const struct table *t, const char *key_col, const char *key,
-			  const char *want)
+                          const char *want)
 {
 	int k = col(t, key_col), w = col(t, want);
 	for (int r = 1; r < t->nrows; r++)
@@ -166,9 +166,13 @@ static void test_amounts_recomputed(void **state)
 			const char *unit = lookup(&src, "id", total_id, "unit");
 			const char *from = lookup(&src, "id", total_id, "currency");
 			char year[8];
-			snprintf(year, sizeof year, "%.4s", lookup(&src, "id", total_id, "reference_year"));
-			double mult = strstr(unit, "billion") == unit ? 1e9 : strstr(unit, "million") == unit ? 1e6 : 1;
-			double pvc = atof(lookup(&src, "id", est.cell[r][col(&est, "per_victim_central")], "value"));
+			snprintf(year, sizeof year, "%.4s",
+			         lookup(&src, "id", total_id, "reference_year"));
+			double mult = strstr(unit, "billion") == unit   ? 1e9
+			              : strstr(unit, "million") == unit ? 1e6
+			                                                : 1;
+			double pvc = atof(lookup(
+			    &src, "id", est.cell[r][col(&est, "per_victim_central")], "value"));
 			/* exchange: find the row by hand */
 			double fx = 1;
 			if (strcmp(from, currencies[ci]) != 0) {
@@ -182,7 +186,8 @@ static void test_amounts_recomputed(void **state)
 					double v = atof(conv.cell[k][col(&conv, "value")]);
 					if (strcmp(f, currencies[ci]) == 0 && strcmp(t, from) == 0)
 						fx = 1 / v, found = 1;
-					else if (strcmp(f, from) == 0 && strcmp(t, currencies[ci]) == 0)
+					else if (strcmp(f, from) == 0 &&
+					         strcmp(t, currencies[ci]) == 0)
 						fx = v, found = 1;
 				}
 				assert_true(found);
@@ -194,20 +199,26 @@ static void test_amounts_recomputed(void **state)
 					infl = atof(conv.cell[k][col(&conv, "value")]);
 			assert_true(infl > 0);
 			static const char *const bcols[] = {"per_victim_low", "per_victim_central",
-							    "per_victim_high"};
-			static const char *const spans[] = {"second", "minute", "hour", "day", "year"};
+			                                    "per_victim_high"};
+			static const char *const spans[] = {"second", "minute", "hour", "day",
+			                                    "year"};
 			for (int b = 0; b < 3; b++) {
-				double pv = atof(lookup(&src, "id", est.cell[r][col(&est, bcols[b])], "value"));
+				double pv = atof(
+				    lookup(&src, "id", est.cell[r][col(&est, bcols[b])], "value"));
 				double yearly = total * mult * pv / pvc * infl * fx;
 				for (int s = 0; s < 5; s++) {
 					double per = 0;
 					for (int k = 1; k < conv.nrows; k++)
-						if (strcmp(conv.cell[k][col(&conv, "kind")], "period") == 0 &&
-						    strcmp(conv.cell[k][col(&conv, "from")], spans[s]) == 0)
-							per = atof(conv.cell[k][col(&conv, "value")]);
+						if (strcmp(conv.cell[k][col(&conv, "kind")],
+						           "period") == 0 &&
+						    strcmp(conv.cell[k][col(&conv, "from")],
+						           spans[s]) == 0)
+							per =
+							    atof(conv.cell[k][col(&conv, "value")]);
 					assert_true(per > 0);
 					double want = yearly / per, got = -1;
-					assert_int_equal(campaign_amount(c, scope, spans[s], b, &got), 0);
+					assert_int_equal(
+					    campaign_amount(c, scope, spans[s], b, &got), 0);
 					assert_true(fabs(got - want) <= 1e-9 * want);
 					checked++;
 				}
@@ -270,7 +281,7 @@ static void test_world_minute_by_hand(void **state)
  * header) replaced by text (NULL: unchanged), then loads; returns rc and
  * the message. */
 static int load_with(const char *dir, const char *file, int line, const char *text,
-		     const char *profile_text, char *err, size_t errlen)
+                     const char *profile_text, char *err, size_t errlen)
 {
 	char path[1024];
 	data_path(path, sizeof path, file);
@@ -376,22 +387,25 @@ static void test_bad_sources(void **state)
 	expect_msg(rc, err, want, "negative figure");
 
 	/* broken URLs */
-	static const char *const bad_urls[] = {"htp://www.ilo.org/x", "https://", "https://nodot/x",
-					       "https://www.ilo.org/a b", "javascript:alert(1)",
-					       "https://user@www.ilo.org/", "https://ilo.org:/x",
-					       "https://<script>.org/"};
+	static const char *const bad_urls[] = {"htp://www.ilo.org/x", "https://",
+	                                       "https://nodot/x",     "https://www.ilo.org/a b",
+	                                       "javascript:alert(1)", "https://user@www.ilo.org/",
+	                                       "https://ilo.org:/x",  "https://<script>.org/"};
 	for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
 		n = line_of("sources.csv", "S04.6", line, sizeof line);
 		replace(line, sizeof line,
-			"https://fibre2fashion.com/news/textile-news/global-forced-labour-generates-236-bn-in-illegal-profits-ilo-report-293922-newsdetails.htm",
-			bad_urls[i]);
+		        "https://fibre2fashion.com/news/textile-news/"
+		        "global-forced-labour-generates-236-bn-in-illegal-profits-ilo-report-"
+		        "293922-newsdetails.htm",
+		        bad_urls[i]);
 		rc = load_with(dir, "sources.csv", n, line, NULL, err, sizeof err);
 		snprintf(want, sizeof want, "sources.csv: row %d, column \"url\"", n);
 		expect_msg(rc, err, want, NULL);
 	}
 
 	/* not a number, thousands separators, a range in one cell */
-	static const char *const bad_values[] = {",\"21,800\",", ",21800 / 2500,", ",2e4,", ",abc,"};
+	static const char *const bad_values[] = {",\"21,800\",", ",21800 / 2500,", ",2e4,",
+	                                         ",abc,"};
 	for (size_t i = 0; i < 4; i++) {
 		n = line_of("sources.csv", "S01.3", line, sizeof line);
 		replace(line, sizeof line, ",21800,", bad_values[i]);
@@ -440,21 +454,22 @@ static void test_bad_other_files(void **state)
 
 	/* estimates naming a row that does not exist, or of the wrong role */
 	int rc = load_with(dir, "estimates.csv", 2, "world,S99.9,S01.3,S04.6,S51.1,x", NULL, err,
-			   sizeof err);
+	                   sizeof err);
 	expect_msg(rc, err, "estimates.csv: row 2, column \"total\"", "S99.9");
 	rc = load_with(dir, "estimates.csv", 2, "world,S04.12,S01.3,S04.6,S51.1,x", NULL, err,
-		       sizeof err);
+	               sizeof err);
 	expect_msg(rc, err, "estimates.csv: row 2, column \"total\"", NULL);
 	rc = load_with(dir, "estimates.csv", 2, "world,S04.9,S51.1,S04.6,S01.3,x", NULL, err,
-		       sizeof err);
+	               sizeof err);
 	expect_msg(rc, err, "estimates.csv: row 2", "must not decrease");
 	rc = load_with(dir, "estimates.csv", 2, "country,S04.9,S01.3,S04.6,S51.1,x", NULL, err,
-		       sizeof err);
+	               sizeof err);
 	expect_msg(rc, err, "column \"scope\"", NULL);
 
 	/* a currency with no exchange rate */
 	rc = load_with(dir, "estimates.csv", 0, NULL, "currency = GBP\n", err, sizeof err);
-	expect_msg(rc, err, "estimates.csv: row 2, column \"total\"", "exchange rate between USD and GBP");
+	expect_msg(rc, err, "estimates.csv: row 2, column \"total\"",
+	           "exchange rate between USD and GBP");
 	rc = load_with(dir, "estimates.csv", 0, NULL, "currency = euro\n", err, sizeof err);
 	expect_msg(rc, err, "profile: column \"currency\"", NULL);
 
@@ -489,10 +504,10 @@ static void test_bad_other_files(void **state)
 	/* campaign dates */
 	profile_free(p);
 	static const char *const bad_dates[] = {
-		"campaign_start = 2025-02-30\ncampaign_end = 2025-03-01\n",
-		"campaign_start = 2025-11-10\n",
-		"campaign_start = 2025-11-10\ncampaign_end = 18/11/2025\n",
-		"campaign_start = 2025-11-30\ncampaign_end = 2025-11-10\n",
+	    "campaign_start = 2025-02-30\ncampaign_end = 2025-03-01\n",
+	    "campaign_start = 2025-11-10\n",
+	    "campaign_start = 2025-11-10\ncampaign_end = 18/11/2025\n",
+	    "campaign_start = 2025-11-30\ncampaign_end = 2025-11-10\n",
 	};
 	for (size_t i = 0; i < 4; i++) {
 		p = prof(bad_dates[i]);
@@ -577,8 +592,9 @@ static void test_numbers_and_urls(void **state)
 	double v;
 	assert_true(campaign_number_parse("172.6", &v) && v == 172.6);
 	assert_true(campaign_number_parse("-24", &v) && v == -24);
-	static const char *const bad[] = {"", "-", ".5", "5.", "1.2.3", "1e9", "nan", "inf",
-					  "0x10", " 1", "1 ", "1,000", "--1", "12345678901234567890123456789012345678901"};
+	static const char *const bad[] = {
+	    "",    "-",    ".5", "5.", "1.2.3", "1e9", "nan",
+	    "inf", "0x10", " 1", "1 ", "1,000", "--1", "12345678901234567890123456789012345678901"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_false(campaign_number_parse(bad[i], &v));
 	assert_true(campaign_url_valid("https://www.ilo.org/global/x?y=1#z"));
@@ -601,14 +617,15 @@ static void test_card(void **state)
 	campaign_card_fold("Été 2025 · 278 000 € ß", folded, sizeof folded);
 	assert_string_equal(folded, "ETE 2025 - 278 000 EUR SS");
 	campaign_card_fold("\xff\xfe<>", folded, sizeof folded);
-	assert_string_equal(folded, "?" "?<>");
+	assert_string_equal(folded, "?"
+	                            "?<>");
 	campaign_card_fold("abcdefghijklmnop", folded, 5);
 	assert_string_equal(folded, "ABCD");
 	struct campaign_card_line lines[] = {
-		{"A very long line that must wrap at spaces because it is far wider than the card "
-		 "can hold at this size, again and again and again",
-		 8, CARD_TEXT, 4},
-		{"EUR 278,000", 12, CARD_ACCENT, 0},
+	    {"A very long line that must wrap at spaces because it is far wider than the card "
+	     "can hold at this size, again and again and again",
+	     8, CARD_TEXT, 4},
+	    {"EUR 278,000", 12, CARD_ACCENT, 0},
 	};
 	struct buf png;
 	buf_init(&png, 4u << 20);
@@ -629,14 +646,10 @@ static void test_card(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_amounts_recomputed),
-		cmocka_unit_test(test_world_minute_by_hand),
-		cmocka_unit_test(test_bad_sources),
-		cmocka_unit_test(test_bad_other_files),
-		cmocka_unit_test(test_own_copy_wins),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_numbers_and_urls),
-		cmocka_unit_test(test_card),
+	    cmocka_unit_test(test_amounts_recomputed), cmocka_unit_test(test_world_minute_by_hand),
+	    cmocka_unit_test(test_bad_sources),        cmocka_unit_test(test_bad_other_files),
+	    cmocka_unit_test(test_own_copy_wins),      cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_numbers_and_urls),   cmocka_unit_test(test_card),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
