@@ -5,11 +5,13 @@
  * bad quotes, dangling references, bad dates) rejected with file, row and
  * column; a hotline's own copies winning over the shipped ones; the
  * campaign dates; the share card's PNG. */
-#include <cmocka.h>
-#include <setjmp.h>
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+// clang-format on
 
 #include <math.h>
 #include <stdio.h>
