@@ -10,7 +10,53 @@
 #include "reports.h"
 #include "timeutil.h"
 
-#define IMPORT_BATCH 20000
+#define IMPORT_BATCH 100000 /* lines sorted and committed together */
+
+/* One parsed line waiting for its batch. */
+struct pending {
+	struct hashlist_entry e;
+	uint64_t line;
+};
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	int c = strcmp(x->e.algo, y->e.algo);
+	if (c)
+		return c;
+	size_t n = x->e.len < y->e.len ? x->e.len : y->e.len;
+	c = memcmp(x->e.hash, y->e.hash, n);
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Writes a batch sorted by hash, so the unique index is walked in order
+ * (a random order would touch a random page of it for every line), then
+ * records the change for running servers. Frees the metadata. */
+static int flush_batch(struct db *db, struct banks_import_result *res, struct pending *b,
+		       size_t n, const char *now)
+{
+	qsort(b, n, sizeof *b, pending_cmp);
+	int rc = 0;
+	uint64_t before = res->added;
+	for (size_t i = 0; i < n; i++) {
+		int added = 0;
+		if (!rc)
+			rc = store_hashlist_entry_add(db, res->list_id, b[i].e.algo, b[i].e.hash,
+						      b[i].e.len, b[i].e.meta, now, &added);
+		free(b[i].e.meta);
+		if (rc)
+			continue;
+		if (added)
+			res->added++;
+		else
+			res->present++;
+	}
+	if (!rc && res->added > before)
+		rc = store_hashlist_change(db, "entries_added", res->list_id, 0, now);
+	return rc;
+}
 
 static const char *const actions[] = {"raise_priority", "suggest_classification",
 				      "previously_assessed", NULL};
@@ -139,11 +185,14 @@ int banks_import(struct db *db, const char *actor, const char *name,
 	 * is reported and skipped, never held whole */
 	size_t cap = HASHLIST_MAX_LINE + 2;
 	char *line = malloc(cap);
-	if (!line) {
+	struct pending *batch = malloc(IMPORT_BATCH * sizeof *batch);
+	if (!line || !batch) {
+		free(line);
+		free(batch);
 		db_rollback(db);
 		return HL_ENOMEM;
 	}
-	uint64_t in_batch = 0;
+	size_t nb = 0;
 	while (!rc && fgets(line, (int)cap, in)) {
 		size_t len = strlen(line);
 		res->lines++;
@@ -171,26 +220,22 @@ int banks_import(struct db *db, const char *actor, const char *name,
 		}
 		if (r == 0)
 			continue;
-		int added = 0;
-		rc = store_hashlist_entry_add(db, res->list_id, e.algo, e.hash, e.len, e.meta, now,
-					      &added);
-		free(e.meta);
-		if (rc)
-			break;
-		if (added)
-			res->added++;
-		else
-			res->present++;
-		if (++in_batch == IMPORT_BATCH) {
-			in_batch = 0;
-			if (res->added)
-				rc = store_hashlist_change(db, "entries_added", res->list_id, 0, now);
+		batch[nb++] = (struct pending){e, res->lines};
+		if (nb == IMPORT_BATCH) {
+			rc = flush_batch(db, res, batch, nb, now);
+			nb = 0;
 			if (!rc)
 				rc = db_commit(db);
 			if (!rc)
 				rc = db_begin(db);
 		}
 	}
+	if (!rc && nb)
+		rc = flush_batch(db, res, batch, nb, now);
+	else
+		for (size_t i = 0; i < nb; i++)
+			free(batch[i].e.meta);
+	free(batch);
 	if (!rc && ferror(in))
 		rc = HL_EIO;
 	free(line);
@@ -201,9 +246,7 @@ int banks_import(struct db *db, const char *actor, const char *name,
 		snprintf(detail, sizeof detail, "%s: %llu added, %llu present, %llu bad lines", name,
 			 (unsigned long long)res->added, (unsigned long long)res->present,
 			 (unsigned long long)res->bad);
-		rc = store_hashlist_change(db, "entries_added", res->list_id, 0, now);
-		if (!rc)
-			rc = audit_append_db(db, actor, "hashlist.import", "hashlist", idbuf, detail);
+		rc = audit_append_db(db, actor, "hashlist.import", "hashlist", idbuf, detail);
 	}
 	if (!rc)
 		rc = db_commit(db);

@@ -37,6 +37,7 @@ struct hotline {
 	uint64_t image_max_pixels;      /* profile image_max_pixels; 0: the default */
 	struct hl_follower *follower;   /* applies hash-list changes every second */
 	struct hosting *hosting;        /* item host look-ups (serve only) */
+	struct campaign *campaign;      /* the campaign data (serve only; campaign.h) */
 };
 
 struct hotline_options {

@@ -137,7 +137,7 @@ static int entry_map_set(struct matcher *m, int64_t id, uint32_t list)
 }
 
 /* Entries gathered for one mih_add_batch. */
-#define LOAD_BATCH 65536
+#define LOAD_BATCH (1u << 20) /* PDQ entries indexed together at load */
 struct loader {
 	struct matcher *m;
 	uint8_t *hashes;
@@ -226,6 +226,7 @@ static void remove_entry(struct matcher *m, int64_t id)
 int matcher_load(struct matcher *m, struct db *db)
 {
 	pthread_mutex_lock(&m->follow);
+	store_hashlist_map(db);
 	int64_t seq = 0, last = 0;
 	int rc = store_hashlist_marks(db, &seq, &last);
 	if (!rc)

@@ -84,6 +84,13 @@ void api_item_notify(struct req *r);
 void api_item_remind(struct req *r);
 void api_notices(struct req *r);
 void api_test_clock(struct req *r);
+/* awareness campaign (issue 7): public_campaign.c */
+void public_campaign(struct req *r);
+void public_campaign_methodology(struct req *r);
+void public_campaign_faq(struct req *r);
+void public_campaign_card(struct req *r);
+void public_campaign_data(struct req *r);
+void public_campaign_js(struct req *r);
 
 void api_reports_create(struct req *r);
 /* hash lists (console_hashlists.c) */
@@ -147,6 +154,13 @@ const struct route routes[] = {
 	{PUB, "GET", "/status", public_status_form, 0, false},
 	{PUB, "POST", "/status", public_status_lookup, FORM_MAX, false},
 	{PUB, "POST", "/status/add", public_status_add, FORM_MAX, false},
+	/* awareness campaign (issue 7) */
+	{PUB, "GET", "/campaign", public_campaign, 0, false},
+	{PUB, "GET", "/campaign/methodology", public_campaign_methodology, 0, false},
+	{PUB, "GET", "/campaign/faq", public_campaign_faq, 0, false},
+	{PUB, "GET", "/campaign/share.png", public_campaign_card, 0, false},
+	{PUB, "GET", "/campaign/data/*", public_campaign_data, 0, false},
+	{PUB, "GET", "/static/campaign.js", public_campaign_js, 0, false},
 	{PUB, "GET", "/api/v1/openapi.json", static_openapi, 0, true},
 	{PUB, "POST", "/api/v1/reports", api_reports_create, API_UPLOAD_MAX, true},
 	{PUB, "GET", "/api/v1/reports/*/status", api_reports_status, 0, true},
