@@ -11,6 +11,36 @@
 #include "timeutil.h"
 
 #define IMPORT_BATCH 100000 /* lines sorted and committed together */
+#define IMPORT_META_MAX (64u << 20) /* metadata bytes a batch may hold */
+
+enum { LINE_OK, LINE_EOF, LINE_LONG, LINE_NUL };
+
+/* Reads one line (with its newline, if any) into buf, NUL-terminated,
+ * *len its length. A line of more than cap bytes is read to its end and
+ * dropped (LINE_LONG); one with a NUL byte is dropped (LINE_NUL). */
+static int read_line(FILE *in, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	bool nul = false, any = false;
+	int c;
+	while ((c = getc_unlocked(in)) != EOF) {
+		any = true;
+		if (c == '\0')
+			nul = true;
+		if (n < cap)
+			buf[n] = (char)c;
+		n++;
+		if (c == '\n')
+			break;
+	}
+	if (!any)
+		return LINE_EOF;
+	if (n > cap)
+		return LINE_LONG;
+	buf[n] = '\0';
+	*len = n;
+	return nul ? LINE_NUL : LINE_OK;
+}
 
 /* One parsed line waiting for its batch. */
 struct pending {
@@ -181,10 +211,10 @@ int banks_import(struct db *db, const char *actor, const char *name,
 	}
 	struct hashlist_reader rd;
 	hashlist_reader_init(&rd, format, default_algo);
-	/* lines are read in pieces of a bounded buffer: a line longer than it
-	 * is reported and skipped, never held whole */
-	size_t cap = HASHLIST_MAX_LINE + 2;
-	char *line = malloc(cap);
+	/* a line is read into a bounded buffer: a longer one is reported and
+	 * skipped, never held whole */
+	size_t cap = HASHLIST_MAX_LINE + 2; /* the line, CR, LF */
+	char *line = malloc(cap + 1);
 	struct pending *batch = malloc(IMPORT_BATCH * sizeof *batch);
 	if (!line || !batch) {
 		free(line);
@@ -192,17 +222,19 @@ int banks_import(struct db *db, const char *actor, const char *name,
 		db_rollback(db);
 		return HL_ENOMEM;
 	}
-	size_t nb = 0;
-	while (!rc && fgets(line, (int)cap, in)) {
-		size_t len = strlen(line);
+	size_t nb = 0, meta_bytes = 0;
+	for (;;) {
+		if (rc)
+			break;
+		size_t len = 0;
+		int got = read_line(in, line, cap, &len);
+		if (got == LINE_EOF)
+			break;
 		res->lines++;
-		if (len == cap - 1 && line[len - 1] != '\n') {
-			int c;
-			while ((c = fgetc(in)) != EOF && c != '\n')
-				;
+		if (got == LINE_LONG || got == LINE_NUL) {
 			res->bad++;
 			if (bad)
-				bad(arg, res->lines, "line.too_long");
+				bad(arg, res->lines, got == LINE_LONG ? "line.too_long" : "line.nul");
 			continue;
 		}
 		struct hashlist_entry e;
@@ -221,9 +253,11 @@ int banks_import(struct db *db, const char *actor, const char *name,
 		if (r == 0)
 			continue;
 		batch[nb++] = (struct pending){e, res->lines};
-		if (nb == IMPORT_BATCH) {
+		meta_bytes += e.meta ? strlen(e.meta) : 0;
+		if (nb == IMPORT_BATCH || meta_bytes > IMPORT_META_MAX) {
 			rc = flush_batch(db, res, batch, nb, now);
 			nb = 0;
+			meta_bytes = 0;
 			if (!rc)
 				rc = db_commit(db);
 			if (!rc)

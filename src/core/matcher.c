@@ -321,10 +321,11 @@ int matcher_lookup(struct matcher *m, const char *algo, const uint8_t *hash, siz
 		pthread_rwlock_unlock(&m->lock);
 		if (d > MIH_MAX_DISTANCE)
 			d = MIH_MAX_DISTANCE;
+		/* every entry within the largest threshold, nearest first: a limit
+		 * here could drop the nearest ones (the index keeps any it meets) */
 		struct mih_results res = {0};
-		res.limit = 4 * MATCHER_MAX_PER_HASH;
 		int rc = mih_query(m->pdq, hash, (unsigned)d, &res);
-		if (rc && rc != HL_ETOOBIG) {
+		if (rc) {
 			mih_results_free(&res);
 			return rc;
 		}

@@ -181,6 +181,8 @@ static int read_header(struct hashlist_reader *r, const char **f, const size_t *
 	}
 	r->ncols = n;
 	r->header_done = 1;
+	if (r->col_algo)
+		r->algo_col = -1; /* a named hash column says the algorithm: "type" is metadata */
 	if (r->hash_col < 0) {
 		*code = "csv.no_hash_column";
 		return HL_EINVAL;

@@ -503,7 +503,6 @@ void api_hashes_lookup(struct req *r)
 	if (!r->hl->matcher)
 		return reply_json_error(r, 503, "store.unavailable");
 	json_t *results = json_array();
-	size_t matched = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct report_match *m;
 		size_t nm;
@@ -525,7 +524,6 @@ void api_hashes_lookup(struct req *r)
 					      (json_int_t)m[k].entry_id, "algo", m[k].algo, "distance",
 					      (int)m[k].distance, "action", la, "classification", lc));
 		}
-		matched += nm > 0;
 		json_array_append_new(results, json_pack("{s:s, s:s, s:o}", "algo", h[i].algo, "hash",
 							 hex, "matches", ms));
 	}
