@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -17,6 +19,7 @@
 #include "err.h"
 #include "intake.h"
 #include "log.h"
+#include "matcher.h"
 #include "queue.h"
 #include "reports.h"
 #include "timeutil.h"
@@ -144,6 +147,101 @@ int hotline_init_data(const char *data_dir, const char *profile_src)
 	return rc;
 }
 
+/* The thread that keeps the in-memory hash lists in step with the store
+ * (imports and removals made by `hotline hashlist` in another process). */
+struct hl_follower {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	struct hotline *hl;
+};
+
+static void *follower_main(void *arg)
+{
+	struct hl_follower *f = arg;
+	pthread_setname_np(pthread_self(), "hl-lists");
+	pthread_mutex_lock(&f->lock);
+	while (!f->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&f->wake, &f->lock, &until);
+		if (f->stop)
+			break;
+		pthread_mutex_unlock(&f->lock);
+		hotline_lists_follow(f->hl);
+		pthread_mutex_lock(&f->lock);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+int hotline_lists_follow(struct hotline *hl)
+{
+	if (!hl->matcher)
+		return 0;
+	struct db *db = pool_get(hl->readers);
+	if (!db)
+		return HL_EIO;
+	int rc = matcher_follow(hl->matcher, db);
+	if (rc)
+		log_error("hash lists: could not follow changes (%d)", rc);
+	pool_put(hl->readers, db);
+	return rc;
+}
+
+static int matcher_start(struct hotline *hl)
+{
+	hl->matcher = matcher_new();
+	struct db *db = hl->matcher ? pool_get(hl->readers) : NULL;
+	if (!db)
+		return HL_ENOMEM;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = matcher_load(hl->matcher, db);
+	pool_put(hl->readers, db);
+	if (rc)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	struct matcher_stats st;
+	matcher_get_stats(hl->matcher, &st);
+	if (st.pdq_entries + st.exact_entries)
+		log_info("hash lists: %zu lists, %zu PDQ and %zu exact hashes loaded in %.1f s",
+			 st.lists, st.pdq_entries, st.exact_entries,
+			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	struct hl_follower *f = calloc(1, sizeof *f);
+	if (!f)
+		return HL_ENOMEM;
+	f->hl = hl;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->wake, NULL);
+	if (pthread_create(&f->thread, NULL, follower_main, f)) {
+		free(f);
+		return HL_ENOMEM;
+	}
+	hl->follower = f;
+	return 0;
+}
+
+static void matcher_stop(struct hotline *hl)
+{
+	struct hl_follower *f = hl->follower;
+	if (f) {
+		pthread_mutex_lock(&f->lock);
+		f->stop = true;
+		pthread_cond_signal(&f->wake);
+		pthread_mutex_unlock(&f->lock);
+		pthread_join(f->thread, NULL);
+		pthread_mutex_destroy(&f->lock);
+		pthread_cond_destroy(&f->wake);
+		free(f);
+		hl->follower = NULL;
+	}
+	matcher_free(hl->matcher);
+	hl->matcher = NULL;
+}
+
 int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 {
 	memset(hl, 0, sizeof *hl);
@@ -193,6 +291,23 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 		return HL_EIO;
 	}
 	pool_put(hl->readers, db);
+	const char *mp = profile_get(hl->profile, "image_max_pixels", NULL);
+	if (*mp) {
+		char *end;
+		unsigned long long v = strtoull(mp, &end, 10);
+		if (*end || v == 0) {
+			log_error("profile %s: image_max_pixels must be a positive number",
+				  hl->profile_path);
+			hotline_close(hl);
+			return HL_EINVAL;
+		}
+		hl->image_max_pixels = v;
+	}
+	if (opt->start_intake && !opt->no_matcher && matcher_start(hl)) {
+		log_error("cannot load the hash lists");
+		hotline_close(hl);
+		return HL_EIO;
+	}
 	if (opt->start_intake) {
 		hl->queue = queue_new();
 		db = hl->queue ? pool_get(hl->readers) : NULL;
@@ -211,6 +326,7 @@ void hotline_close(struct hotline *hl)
 {
 	intake_stop(hl->intake);
 	hl->intake = NULL;
+	matcher_stop(hl);
 	queue_free(hl->queue);
 	hl->queue = NULL;
 	if (hl->readers) {

@@ -32,6 +32,9 @@ struct hotline {
 	struct db_pool *readers;
 	struct classify_scheme *scheme; /* the profile's classification scheme */
 	struct queue *queue;            /* the triage queue, in memory (serve only) */
+	struct matcher *matcher;        /* known-hash lists, in memory (serve, ingest) */
+	uint64_t image_max_pixels;      /* profile image_max_pixels; 0: the default */
+	struct hl_follower *follower;   /* applies hash-list changes every second */
 };
 
 struct hotline_options {
@@ -39,6 +42,7 @@ struct hotline_options {
 	const char *profile;     /* a profile file to use instead of DATA/profile.conf */
 	unsigned lookup_limit;   /* failed look-ups per client per 10 minutes */
 	int start_intake;        /* start the group committer (serve) */
+	int no_matcher;          /* with start_intake: do not load the hash lists */
 };
 
 /* Creates the data folder, the key file, the database (migrated) and the
@@ -50,6 +54,9 @@ int hotline_init_data(const char *data_dir, const char *profile_src);
  * HL_EPERM (the key file is readable by others) or HL_EINVAL (bad profile). */
 int hotline_open(struct hotline *hl, const struct hotline_options *opt);
 void hotline_close(struct hotline *hl);
+/* Applies hash-list changes to the in-memory lists now (the follower
+ * thread also does it every second). 0 or an HL_E... code. */
+int hotline_lists_follow(struct hotline *hl);
 
 /* What a reporter may see of their report. */
 struct report_view {

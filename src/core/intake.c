@@ -13,6 +13,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "matcher.h"
 #include "queue.h"
 #include "reports.h"
 #include "timeutil.h"
@@ -66,6 +67,19 @@ static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t
 		return rc;
 	}
 	j->rec.received_at = now;
+	if (j->rec.source_key) {
+		/* taken before (a mail server retrying): answer with that report */
+		int64_t old;
+		int src = store_report_by_source(db, j->rec.source_key, &old);
+		if (src == 0) {
+			if (!receipt_number_for_id((unsigned long long)old, j->receipt->number))
+				return HL_EIO;
+			j->rec.id = old;
+			return HL_EEXIST;
+		}
+		if (src != HL_ENOTFOUND)
+			return HL_EIO;
+	}
 	for (int t = 0; t < INTAKE_NUMBER_TRIES; t++) {
 		if (!*next_id && store_report_next_id(db, next_id))
 			return HL_EIO;
@@ -80,6 +94,14 @@ static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t
 			return rc;
 		}
 		*next_id = 0; /* someone else wrote: read the highest id again */
+		int64_t old;
+		if (j->rec.source_key && store_report_by_source(db, j->rec.source_key, &old) == 0) {
+			/* another process took the same source meanwhile */
+			if (!receipt_number_for_id((unsigned long long)old, j->receipt->number))
+				return HL_EIO;
+			j->rec.id = old;
+			return HL_EEXIST;
+		}
 	}
 	return HL_EEXIST;
 }
@@ -343,6 +365,25 @@ int intake_submit_report(struct hotline *hl, const struct report *r, struct aren
 	rec->urls = r->urls;
 	rec->urls_norm = r->urls_norm;
 	rec->nurls = r->nurls;
+	rec->subject = r->subject;
+	rec->parse_warnings = r->parse_warnings;
+	rec->source_key = r->source_key;
+	rec->attachments = r->attachments;
+	rec->nattachments = r->nattachments;
+	rec->hashes = r->hashes;
+	rec->nhashes = r->nhashes;
+	if (hl->matcher && (r->nattachments || r->nhashes)) {
+		/* known material is recognised the moment it arrives */
+		struct report_match *m = NULL;
+		size_t nm = 0;
+		int mrc = matcher_match_report(hl->matcher, r, a, &m, &nm);
+		if (mrc)
+			return mrc;
+		rec->matches = m;
+		rec->nmatches = nm;
+		if (nm && rec->priority < 1)
+			rec->priority = 1;
+	}
 	int rc = seal_contact(hl, r, a, rec);
 	if (rc)
 		return rc;

@@ -34,9 +34,13 @@ struct intake_receipt {
 };
 
 /* Queues a validated report: makes its secret, seals the contact details,
- * and fills rec->secret now and rec->number just before done is called.
- * channel is "web" or "api". Returns 0 (done will be called) or HL_ENOMEM
- * (done will not be called). */
+ * matches its attachments and hashes against the known-hash lists (a
+ * match ranks it just after immediate danger), and fills rec->secret now
+ * and rec->number just before done is called. channel is "web", "api",
+ * "email" or "phone". When r->source_key is already stored, nothing is
+ * written: done gets HL_EEXIST and rec->number is the earlier report's
+ * number (rec->secret then means nothing). Returns 0 (done will be called)
+ * or HL_ENOMEM (done will not be called). */
 int intake_submit_report(struct hotline *hl, const struct report *r, struct arena *a,
 			 struct intake_receipt *rec, intake_done_fn done, void *arg);
 /* Queues information added to report_id: text (may be NULL) and validated

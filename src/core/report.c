@@ -271,9 +271,10 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 	report_newlines_normalise(r->location);
 
 	bool phone = r->channel && strcmp(r->channel, "phone") == 0;
+	bool email = r->channel && strcmp(r->channel, "email") == 0;
 	if (!r->kind)
 		field_errors_add(errs, "kind", "required");
-	else if (!report_in_list(phone ? report_phone_kinds : report_kinds, r->kind))
+	else if (!report_in_list(phone || email ? report_phone_kinds : report_kinds, r->kind))
 		field_errors_add(errs, "kind", "invalid");
 	if (phone) {
 		const char **times[] = {&r->call_started_at, &r->call_ended_at};
@@ -317,8 +318,17 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 		field_errors_add(errs, "contact", "required");
 
 	bool is_material = r->kind && strcmp(r->kind, "abuse_material") == 0;
-	if (r->kind && (phone || !is_material) && report_in_list(report_phone_kinds, r->kind) &&
-	    !r->description)
+	if (r->subject && trim_field(&r->subject, a))
+		return HL_ENOMEM;
+	check_text(r->subject, "subject", REPORT_MAX_SUBJECT, false, errs);
+	if (r->nattachments > REPORT_MAX_ATTACHMENTS)
+		field_errors_add(errs, "attachments", "too_many");
+	if (r->nhashes > REPORT_MAX_HASHES)
+		field_errors_add(errs, "hashes", "too_many");
+	/* an e-mail keeps whatever could be read; a hash or a file is enough */
+	bool has_evidence = r->nattachments || r->nhashes;
+	if (r->kind && !email && (phone || !is_material) &&
+	    report_in_list(report_phone_kinds, r->kind) && !r->description)
 		field_errors_add(errs, "description", "required"); /* a call's summary */
 
 	if (r->nurls > REPORT_MAX_URLS) {
@@ -352,8 +362,42 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 			r->urls_norm[kept] = norm;
 			kept++;
 		}
-		if (is_material && !phone && r->nurls == 0)
+		if (is_material && !phone && !email && r->nurls == 0 && !has_evidence)
 			field_errors_add(errs, "urls", "required");
 	}
 	return errs->n ? HL_EINVAL : 0;
+}
+
+int report_hash_parse(const char *algo, const char *hex, struct report_hash *h)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+	} algos[] = {{"pdq", 32}, {"md5", 16}, {"sha1", 20}, {"sha256", 32}};
+	if (!algo || !hex || !h)
+		return HL_EINVAL;
+	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
+		if (strcmp(algo, algos[i].name) != 0)
+			continue;
+		if (strlen(hex) != algos[i].len * 2)
+			return HL_EINVAL;
+		for (size_t k = 0; k < algos[i].len; k++) {
+			int v = 0;
+			for (int d = 0; d < 2; d++) {
+				char c = hex[2 * k + d];
+				int x = c >= '0' && c <= '9'   ? c - '0'
+					: c >= 'a' && c <= 'f' ? c - 'a' + 10
+					: c >= 'A' && c <= 'F' ? c - 'A' + 10
+							       : -1;
+				if (x < 0)
+					return HL_EINVAL;
+				v = v * 16 + x;
+			}
+			h->bytes[k] = (uint8_t)v;
+		}
+		h->algo = algos[i].name;
+		h->len = algos[i].len;
+		return 0;
+	}
+	return HL_EINVAL;
 }

@@ -8,8 +8,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
+#include "evidence.h"
 
 #define REPORT_MAX_URLS 50
 #define REPORT_MAX_URL_BYTES 2048
@@ -17,6 +19,9 @@
 #define REPORT_MAX_NAME 200
 #define REPORT_MAX_EMAIL 254
 #define REPORT_MAX_PHONE 40
+#define REPORT_MAX_ATTACHMENTS 20 /* files hashed per report */
+#define REPORT_MAX_HASHES 100     /* hashes submitted without a file */
+#define REPORT_MAX_SUBJECT 1000   /* characters of an e-mail subject */
 
 /* One problem with one field: a field path ("urls[2]", "contact.email",
  * or "" for the whole input) and a message key suffix ("required",
@@ -37,8 +42,8 @@ void field_errors_add(struct field_errors *errs, const char *field, const char *
 const char *field_errors_get(const struct field_errors *errs, const char *field);
 
 struct report {
-	const char *kind;    /* "abuse_material", "exploitation", "immediate_danger" */
-	const char *channel; /* "web", "api" */
+	const char *kind;    /* "abuse_material", "exploitation", "immediate_danger", "needs_triage" */
+	const char *channel; /* "web", "api", "email", "phone" */
 	const char **urls;   /* as given, trimmed */
 	const char **urls_norm; /* set by report_validate */
 	size_t nurls;
@@ -55,7 +60,20 @@ struct report {
 	/* phone sheets (channel "phone"): times "YYYY-MM-DDTHH:MM" (UTC) or
 	 * "HH:MM" today, caller, urgency, and the operator's account */
 	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
+	/* files and hashes (API uploads, e-mail); matched at intake */
+	struct report_attachment *attachments;
+	size_t nattachments;
+	struct report_hash *hashes;
+	size_t nhashes;
+	const char *subject;        /* e-mail subject (channel "email"), or NULL */
+	const char *source_key;     /* idempotency key ("mail:<Message-ID>"), or NULL */
+	const char *parse_warnings; /* shown to staff on the report page, or NULL */
 };
+
+/* Parses a hash written in hex (either case) for algo ("pdq", "md5",
+ * "sha1", "sha256") into h (algo points at the static name). Returns 0, or
+ * HL_EINVAL for an unknown algorithm or a wrong length or digit. */
+int report_hash_parse(const char *algo, const char *hex, struct report_hash *h);
 
 /* The value lists, NULL-terminated, in the order forms show them. */
 extern const char *const report_kinds[];

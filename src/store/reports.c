@@ -10,8 +10,19 @@
 static const char SQL_INSERT_REPORT[] =
 	"INSERT INTO reports (id, number, secret_hash, kind, channel, where_seen, exploitation_type,"
 	" description, location, language, contact_sealed, may_contact, received_at, updated_at,"
-	" priority)"
-	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14)";
+	" priority, subject, parse_warnings)"
+	" VALUES ($13, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $14, $15, $16)";
+static const char SQL_INSERT_ATTACHMENT[] =
+	"INSERT INTO report_attachments (report_id, position, name, type, size, md5, sha1, sha256,"
+	" pdq, pdq_quality, problem) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+static const char SQL_INSERT_HASH[] =
+	"INSERT INTO report_hashes (report_id, position, algo, hash) VALUES ($1, $2, $3, $4)";
+static const char SQL_INSERT_MATCH[] =
+	"INSERT INTO report_matches (report_id, position, entry_id, list_id, algo, distance,"
+	" attachment, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+static const char SQL_INSERT_SOURCE[] =
+	"INSERT INTO report_sources (source_key, report_id) VALUES ($1, $2)";
+static const char SQL_BY_SOURCE[] = "SELECT report_id FROM report_sources WHERE source_key = $1";
 static const char SQL_NEXT_ID[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM reports";
 static const char SQL_INSERT_PHONE[] =
 	"INSERT INTO phone_calls (report_id, started_at, ended_at, caller, urgency, operator)"
@@ -48,6 +59,76 @@ static int insert_urls(struct db *db, int64_t report_id, int64_t addition_id,
 	return 0;
 }
 
+static int insert_source(struct db *db, const char *key, int64_t report_id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_INSERT_SOURCE);
+	if (!st)
+		return HL_EIO;
+	db_bind_text(st, 1, key);
+	db_bind_int64(st, 2, report_id);
+	return db_step_done(st);
+}
+
+static int insert_evidence(struct db *db, const struct store_new_report *r)
+{
+	int rc = 0;
+	for (size_t i = 0; i < r->nattachments && !rc; i++) {
+		const struct report_attachment *f = &r->attachments[i];
+		struct db_stmt *st = db_prepare(db, SQL_INSERT_ATTACHMENT);
+		if (!st)
+			return HL_EIO;
+		db_bind_int64(st, 1, r->id);
+		db_bind_int64(st, 2, (int64_t)i);
+		db_bind_text(st, 3, f->name);
+		db_bind_text(st, 4, f->type);
+		db_bind_int64(st, 5, (int64_t)f->size);
+		db_bind_blob(st, 6, f->md5, sizeof f->md5);
+		db_bind_blob(st, 7, f->sha1, sizeof f->sha1);
+		db_bind_blob(st, 8, f->sha256, sizeof f->sha256);
+		if (f->has_pdq) {
+			db_bind_blob(st, 9, f->pdq, sizeof f->pdq);
+			db_bind_int64(st, 10, f->pdq_quality);
+		} else {
+			db_bind_null(st, 9);
+			db_bind_null(st, 10);
+		}
+		db_bind_text(st, 11, f->problem);
+		rc = db_step_done(st);
+	}
+	for (size_t i = 0; i < r->nhashes && !rc; i++) {
+		struct db_stmt *st = db_prepare(db, SQL_INSERT_HASH);
+		if (!st)
+			return HL_EIO;
+		db_bind_int64(st, 1, r->id);
+		db_bind_int64(st, 2, (int64_t)i);
+		db_bind_text(st, 3, r->hashes[i].algo);
+		db_bind_blob(st, 4, r->hashes[i].bytes, r->hashes[i].len);
+		rc = db_step_done(st);
+	}
+	for (size_t i = 0; i < r->nmatches && !rc; i++) {
+		const struct report_match *m = &r->matches[i];
+		struct db_stmt *st = db_prepare(db, SQL_INSERT_MATCH);
+		if (!st)
+			return HL_EIO;
+		db_bind_int64(st, 1, r->id);
+		db_bind_int64(st, 2, (int64_t)i);
+		db_bind_int64(st, 3, m->entry_id);
+		db_bind_int64(st, 4, m->list_id);
+		db_bind_text(st, 5, m->algo);
+		db_bind_int64(st, 6, m->distance);
+		if (m->attachment >= 0)
+			db_bind_int64(st, 7, m->attachment);
+		else
+			db_bind_null(st, 7);
+		if (m->hash >= 0)
+			db_bind_int64(st, 8, m->hash);
+		else
+			db_bind_null(st, 8);
+		rc = db_step_done(st);
+	}
+	return rc;
+}
+
 int store_report_insert(struct db *db, const struct store_new_report *r)
 {
 	struct db_stmt *st = db_prepare(db, SQL_INSERT_REPORT);
@@ -67,6 +148,8 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	db_bind_text(st, 12, r->received_at);
 	db_bind_int64(st, 13, r->id);
 	db_bind_int64(st, 14, r->priority);
+	db_bind_text(st, 15, r->subject);
+	db_bind_text(st, 16, r->parse_warnings);
 	int rc = db_step_done(st);
 	if (!rc && r->caller) {
 		st = db_prepare(db, SQL_INSERT_PHONE);
@@ -82,7 +165,27 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	}
 	if (rc)
 		return rc;
+	if (r->source_key && (rc = insert_source(db, r->source_key, r->id)))
+		return rc;
+	if ((rc = insert_evidence(db, r)))
+		return rc;
 	return insert_urls(db, r->id, 0, r->urls, r->urls_norm, r->nurls);
+}
+
+int store_report_by_source(struct db *db, const char *source_key, int64_t *id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_BY_SOURCE);
+	if (!st)
+		return HL_EIO;
+	db_bind_text(st, 1, source_key);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_column_int64(st, 0);
+		db_reset(st);
+		return 0;
+	}
+	db_reset(st);
+	return rc == DB_DONE ? HL_ENOTFOUND : HL_EIO;
 }
 
 int store_report_next_id(struct db *db, int64_t *out)

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "db.h"
+#include "evidence.h"
 
 /* A new report, flattened for storage. All pointers are borrowed. */
 struct store_new_report {
@@ -26,6 +27,15 @@ struct store_new_report {
 	size_t nurls;
 	/* phone sheets only (channel "phone"): NULL otherwise */
 	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
+	/* what else the report carries (NULL/0 when nothing) */
+	const char *subject, *parse_warnings;
+	const struct report_attachment *attachments;
+	size_t nattachments;
+	const struct report_hash *hashes;
+	size_t nhashes;
+	const struct report_match *matches;
+	size_t nmatches;
+	const char *source_key; /* recorded in report_sources when not NULL */
 };
 
 /* What a reporter may see of their report, and what checks their secret. */
@@ -42,6 +52,9 @@ int store_report_next_id(struct db *db, int64_t *out);
 /* Inserts a report and its URLs. Returns 0, HL_EEXIST when the id or number
  * is taken (nothing was written), or HL_EIO. Call inside a transaction. */
 int store_report_insert(struct db *db, const struct store_new_report *r);
+/* The report already stored under an idempotency key: 0 with *id, or
+ * HL_ENOTFOUND, or HL_EIO. */
+int store_report_by_source(struct db *db, const char *source_key, int64_t *id);
 /* Finds a report by id. 0, HL_ENOTFOUND or HL_EIO. */
 int store_report_status(struct db *db, int64_t id, struct store_report_status *out,
 			struct arena *a);
