@@ -22,6 +22,7 @@ static const struct subcommand commands[] = {
 	{"user", cmd_user, "staff accounts: add, list, disable, enable, reset, unlock"},
 	{"apikey", cmd_apikey, "API keys for the console's API: add, list, revoke"},
 	{"audit", cmd_audit, "verify and read the hash-chained audit log"},
+	{"mail", cmd_mail, "e-mail: ingest reports (stdin or a Maildir), the outgoing queue"},
 	{NULL, NULL, NULL},
 };
 

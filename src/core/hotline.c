@@ -309,11 +309,14 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 		return HL_EIO;
 	}
 	if (opt->start_intake) {
-		hl->queue = queue_new();
-		db = hl->queue ? pool_get(hl->readers) : NULL;
-		int qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
-		if (db)
-			pool_put(hl->readers, db);
+		int qrc = 0;
+		if (!opt->no_queue) {
+			hl->queue = queue_new();
+			db = hl->queue ? pool_get(hl->readers) : NULL;
+			qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
+			if (db)
+				pool_put(hl->readers, db);
+		}
 		if (qrc || intake_start(&hl->intake, hl->db_path, hl->queue)) {
 			hotline_close(hl);
 			return HL_EIO;
