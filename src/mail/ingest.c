@@ -410,8 +410,16 @@ static bool url_char(unsigned char c)
 static size_t url_take(struct walk *w, const char *s, const char *end)
 {
 	const char *e = s;
-	while (e < end && url_char((unsigned char)*e))
+	while (e < end && url_char((unsigned char)*e)) {
+		/* typographic quotes and guillemets end a URL: “ ” ‘ ’ „ « » */
+		const unsigned char *u = (const unsigned char *)e;
+		if (u[0] == 0xE2 && end - e >= 3 && u[1] == 0x80 &&
+		    (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0x9C || u[2] == 0x9D || u[2] == 0x9E))
+			break;
+		if (u[0] == 0xC2 && end - e >= 2 && (u[1] == 0xAB || u[1] == 0xBB))
+			break;
 		e++;
+	}
 	size_t len = (size_t)(e - s), taken = len;
 	/* trailing punctuation belongs to the sentence; a ')' only when unbalanced */
 	for (;;) {
@@ -867,7 +875,21 @@ static void walk(struct walk *w, GMimeObject *o, int depth)
 		GMimeMultipart *mp = GMIME_MULTIPART(o);
 		int n = g_mime_multipart_get_count(mp);
 		if (n <= 0) {
+			/* the boundary never matched: what GMime took for the
+			 * prologue is the content; keep it as text */
 			warn(w, "boundary");
+			const char *pro = g_mime_multipart_get_prologue(mp);
+			if (pro && *pro) {
+				struct buf utf;
+				buf_init(&utf, MAIL_MAX_BYTES);
+				size_t pl = strlen(pro);
+				if (to_utf8(NULL, pro, pl > 4 * MAIL_MAX_TEXT ? 4 * MAIL_MAX_TEXT : pl, &utf,
+					    w) == 0) {
+					text_add(w, buf_str(&utf), utf.len);
+					urls_scan(w, buf_str(&utf), utf.len);
+				}
+				buf_free(&utf);
+			}
 			return;
 		}
 		if (is_type(o, "multipart", "alternative")) {
