@@ -251,3 +251,45 @@ int store_mail_counts(struct db *db, int64_t *queued, int64_t *sending, int64_t 
 	}
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
+
+static const char SQL_FACTS[] = "SELECT subject, parse_warnings FROM reports WHERE id = $1";
+static const char SQL_ATTS[] = "SELECT name, type, size, sha256, problem, pdq IS NOT NULL"
+			       " FROM report_attachments WHERE report_id = $1 ORDER BY position";
+
+int store_mail_report_facts(struct db *db, int64_t report_id, const char **subject,
+			    const char **warnings, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_FACTS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	int rc = db_step(st);
+	if (rc == DB_DONE)
+		return HL_ENOTFOUND;
+	if (rc != DB_ROW)
+		return HL_EIO;
+	*subject = db_column_dup(st, 0, a);
+	*warnings = db_column_dup(st, 1, a);
+	db_reset(st);
+	return 0;
+}
+
+int store_mail_report_attachments(struct db *db, int64_t report_id,
+				  void (*fn)(void *arg, const char *name, const char *type,
+					     int64_t size, const unsigned char *sha256,
+					     const char *problem, int has_pdq),
+				  void *arg)
+{
+	struct db_stmt *st = db_prepare(db, SQL_ATTS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		size_t len = 0;
+		const unsigned char *h = db_column_blob(st, 3, &len);
+		fn(arg, db_column_text(st, 0), db_column_text(st, 1), db_column_int64(st, 2),
+		   h && len == 32 ? h : NULL, db_column_text(st, 4), (int)db_column_int64(st, 5));
+	}
+	return rc == DB_DONE ? 0 : HL_EIO;
+}

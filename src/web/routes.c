@@ -59,6 +59,12 @@ void api_act_message(struct req *r);
 void console_act_duplicate(struct req *r);
 void api_act_duplicate(struct req *r);
 
+/* e-mail (console_mail.c): the outgoing queue, writing to e-mail reporters */
+void console_mail_queue(struct req *r);
+void console_mail_retry(struct req *r);
+void console_act_mail(struct req *r);
+void api_act_mail(struct req *r);
+
 void api_reports_create(struct req *r);
 void api_reports_status(struct req *r);
 void api_reports_add(struct req *r);
@@ -154,5 +160,10 @@ const struct route routes[] = {
 	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
 	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},
+	/* e-mail: the outgoing queue, writing to an e-mail reporter */
+	{CON, "GET", "/mail", console_mail_queue, 0, false, ROLE_SUPERVISOR | ROLE_ADMIN, false},
+	{CON, "POST", "/mail/*/retry", console_mail_retry, 4096, false, ROLE_SUPERVISOR | ROLE_ADMIN, true},
+	{CON, "POST", "/reports/*/mail", console_act_mail, 65536, false, CASEWORK, true},
+	{CON, "POST", "/api/v1/reports/*/mail", api_act_mail, 65536, true, CASEWORK, false},
 	{0, NULL, NULL, NULL, 0, false},
 };
