@@ -1058,7 +1058,11 @@ int mail_parse(const void *raw, size_t len, mail_attachment_fn fn, void *arg,
 				ok = false;
 		out->message_id = ok ? arena_strdup(a, mid) : NULL;
 	}
+	/* GMime files Content-* headers under the body part, not the message */
 	const char *cl = g_mime_object_get_header(GMIME_OBJECT(msg), "Content-Language");
+	GMimeObject *top = g_mime_message_get_mime_part(msg);
+	if (!cl && top)
+		cl = g_mime_object_get_header(top, "Content-Language");
 	if (cl) {
 		static const char *const ours[] = {"en", "fr", "nl", "de"};
 		for (size_t i = 0; i < 4 && !out->language; i++)
