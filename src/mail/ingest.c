@@ -289,6 +289,36 @@ static int part_bytes(GMimePart *part, struct buf *out, struct walk *w)
 
 /* ---- charsets ----------------------------------------------------------------- */
 
+/* Rewrites out[from..] so it is valid UTF-8 (RFC 3629): a byte that does
+ * not start a valid sequence becomes U+FFFD. iconv's UTF-8 is older and
+ * lets 5- and 6-byte forms and values past U+10FFFF through. */
+static int utf8_scrub(struct buf *out, size_t from)
+{
+	if (out->len <= from || utf8_valid(out->data + from, out->len - from))
+		return 0;
+	struct buf clean;
+	buf_init(&clean, out->max);
+	const unsigned char *p = (const unsigned char *)out->data + from;
+	const unsigned char *end = (const unsigned char *)out->data + out->len;
+	int rc = 0;
+	while (p < end && !rc) {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3
+			   : *p >= 0xF0 && *p <= 0xF4 ? 4 : 0;
+		if (n && (size_t)(end - p) >= n && utf8_valid((const char *)p, n)) {
+			rc = buf_append(&clean, p, n);
+			p += n;
+		} else {
+			rc = buf_puts(&clean, "\xEF\xBF\xBD");
+			p++;
+		}
+	}
+	out->len = from;
+	if (!rc)
+		rc = buf_append(out, buf_str(&clean), clean.len);
+	buf_free(&clean);
+	return rc;
+}
+
 /* Appends s[0..n) converted from charset to UTF-8. ISO-8859-1 and ASCII
  * are read as Windows-1252, as every mail reader does; a byte the
  * charset does not define becomes U+FFFD. */
@@ -307,6 +337,7 @@ static int to_utf8(const char *charset, const char *s, size_t n, struct buf *out
 		   strcasecmp(cs, "iso8859-1") == 0 || strcasecmp(cs, "iso_8859-1") == 0) {
 		cs = "WINDOWS-1252";
 	}
+	size_t start = out->len;
 	iconv_t cd = iconv_open("UTF-8", cs);
 	if (cd == (iconv_t)-1) {
 		warn(w, "charset_unknown");
@@ -337,11 +368,11 @@ static int to_utf8(const char *charset, const char *s, size_t n, struct buf *out
 		}
 	}
 	iconv_close(cd);
-	return rc;
+	return rc ? rc : utf8_scrub(out, start);
 }
 
 /* A header value GMime decoded: kept when valid UTF-8, else read as
- * Windows-1252. Control characters become spaces. */
+ * Windows-1252. Control characters (C0, DEL, C1) become spaces. */
 static const char *header_utf8(const char *v, size_t max, struct walk *w)
 {
 	if (!v)
@@ -369,9 +400,12 @@ static const char *header_utf8(const char *v, size_t max, struct walk *w)
 	buf_free(&b);
 	if (!s)
 		return NULL;
-	for (unsigned char *p = (unsigned char *)s; *p; p++)
+	for (unsigned char *p = (unsigned char *)s; *p; p++) {
 		if (*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+		else if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+			p[0] = p[1] = ' '; /* a C1 control (U+0080..U+009F) */
+	}
 	const char *t = s;
 	while (*t == ' ')
 		t++;
