@@ -105,7 +105,7 @@ static int put_encoded_words(struct buf *out, const char *s)
 	int rc = 0;
 	bool first = true;
 	while (i < len && !rc) {
-		size_t take = len - i > 45 ? 45 : len - i;
+		size_t take = len - i > 39 ? 39 : len - i; /* 52 base64 characters a word */
 		/* never split a UTF-8 sequence */
 		while (take < len - i && take > 0 && ((unsigned char)s[i + take] & 0xC0) == 0x80)
 			take--;

@@ -71,7 +71,8 @@ static void test_templates(void **state)
 			assert_int_equal(mailout_render(&f->hl, names[i], langs[k], vars, &subject, &body, &a), 0);
 			assert_true(*subject && *body);
 			assert_null(strchr(subject, '\n'));
-			assert_null(strstr(body, "{{"));
+			if (i != 1)
+				assert_null(strstr(body, "{{"));
 			if (i < 2)
 				assert_non_null(strstr(subject, "123-456-789"));
 			if (i == 1) /* a value is not expanded again */
