@@ -20,6 +20,7 @@ static const struct subcommand commands[] = {
 	{"report", cmd_report, "act on one report from the command line (state, message)"},
 	{"hash", cmd_hash, "print the PDQ hash, quality, MD5, SHA-1 and SHA-256 of image files"},
 	{"user", cmd_user, "staff accounts: add, list, disable, enable, reset, unlock"},
+	{"hashlist", cmd_hashlist, "known-hash lists: import, export, list, set, remove, disable"},
 	{"apikey", cmd_apikey, "API keys for the console's API: add, list, revoke"},
 	{"audit", cmd_audit, "verify and read the hash-chained audit log"},
 	{"mail", cmd_mail, "e-mail: ingest reports (stdin or a Maildir), the outgoing queue"},

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "cli.h"
 #include "err.h"
 #include "hotline.h"
@@ -32,6 +33,9 @@ static void serve_help(void)
 	       "                            10 minutes before it is slowed down (default 20)\n"
 	       "  --threads N               threads of the public listener (default 2)\n"
 	       "  --help                    show this help\n\n"
+	       "The campaign pages (/campaign) use the shipped data/campaign files, or\n"
+	       "a hotline's own copies in DIR/campaign/; a broken file stops the\n"
+	       "server with a message naming the file, row and column.\n\n"
 	       "A port of 0 picks a free port. Once listening, prints 'public URL',\n"
 	       "'console URL' and 'ready' on standard output.\n");
 }
@@ -118,6 +122,15 @@ int cmd_serve(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "hotline serve: cannot open %s%s\n", ho.data_dir,
 			rc == HL_EPERM ? ": the key file must be readable by its owner only" : "");
+		i18n_free();
+		return EXIT_RUNTIME;
+	}
+	/* the campaign data: a broken file stops the server, naming file,
+	 * row and column (campaign.h) */
+	char cerr[1024];
+	if (campaign_load(hl.data_dir, hl.profile, &hl.campaign, cerr, sizeof cerr)) {
+		fprintf(stderr, "hotline serve: campaign data: %s\n", cerr);
+		hotline_close(&hl);
 		i18n_free();
 		return EXIT_RUNTIME;
 	}

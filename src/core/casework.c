@@ -262,6 +262,15 @@ static int report_get(struct hotline *hl, const struct staff_who *who, const cha
 		struct detail_acc d = {out, 0, 0, a};
 		rc = store_report_notes(db, row.id, note_row, &d);
 	}
+	if (!rc) {
+		out->subject = row.subject;
+		out->parse_warnings = row.parse_warnings;
+		rc = store_report_attachments(db, row.id, &out->attachments, &out->nattachments, a);
+	}
+	if (!rc)
+		rc = store_report_hashes(db, row.id, &out->hashes, &out->nhashes, a);
+	if (!rc)
+		rc = store_report_matches(db, row.id, &out->matches, &out->nmatches, a);
 	int64_t dup = 0;
 	if (!rc)
 		rc = store_report_extra(db, row.id, &out->classification, &dup, a);

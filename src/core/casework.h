@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "hashlists.h"
 #include "hotline.h"
 #include "staff.h"
 
@@ -34,6 +35,14 @@ struct casework_report {
 	/* the phone call behind it, when it came by phone */
 	const char *call_started_at, *call_ended_at, *caller, *urgency, *operator;
 	int64_t queue_key;
+	/* e-mail subject and what could not be read; files, hashes, matches */
+	const char *subject, *parse_warnings;
+	struct store_attachment_row *attachments;
+	size_t nattachments;
+	struct store_hash_row *hashes;
+	size_t nhashes;
+	struct store_report_match *matches;
+	size_t nmatches;
 };
 
 struct casework_filter {

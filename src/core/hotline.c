@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "campaign.h"
 #include "db.h"
 #include "embedded.h"
 #include "err.h"
@@ -345,6 +346,8 @@ void hotline_close(struct hotline *hl)
 	hl->profile = NULL;
 	classify_free(hl->scheme);
 	hl->scheme = NULL;
+	campaign_free(hl->campaign);
+	hl->campaign = NULL;
 	sodium_memzero(&hl->keys, sizeof hl->keys);
 }
 

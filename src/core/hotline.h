@@ -35,6 +35,7 @@ struct hotline {
 	struct matcher *matcher;        /* known-hash lists, in memory (serve, ingest) */
 	uint64_t image_max_pixels;      /* profile image_max_pixels; 0: the default */
 	struct hl_follower *follower;   /* applies hash-list changes every second */
+	struct campaign *campaign;      /* the campaign data (serve only; campaign.h) */
 };
 
 struct hotline_options {

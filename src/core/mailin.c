@@ -17,7 +17,6 @@
 #include "ingest.h"
 #include "intake.h"
 #include "log.h"
-#include "mail.h"
 #include "mailout.h"
 #include "report.h"
 #include "utf8.h"
@@ -477,59 +476,3 @@ int mailin_maildir(struct hotline *hl, const char *dir, const char *qdir, struct
 	return rc ? rc : md.first_error;
 }
 
-/* ---- the console's view ------------------------------------------------------- */
-
-struct facts_acc {
-	struct mailin_facts *f;
-	struct arena *a;
-};
-
-static void fact_attachment(void *arg, const char *name, const char *type, int64_t size,
-			    const unsigned char *sha256, const char *problem, int has_pdq)
-{
-	struct facts_acc *acc = arg;
-	struct mailin_facts *f = acc->f;
-	if (f->natt >= REPORT_MAX_ATTACHMENTS)
-		return;
-	struct mailin_attachment *m = &f->att[f->natt++];
-	m->name = name ? arena_strdup(acc->a, name) : NULL;
-	m->type = type ? arena_strdup(acc->a, type) : NULL;
-	m->problem = problem ? arena_strdup(acc->a, problem) : NULL;
-	m->size = size;
-	m->has_pdq = has_pdq != 0;
-	if (sha256)
-		sodium_bin2hex(m->sha256, sizeof m->sha256, sha256, 32);
-	else
-		m->sha256[0] = '\0';
-}
-
-int mailin_report_facts(struct hotline *hl, int64_t report_id, struct mailin_facts *out,
-			struct arena *a)
-{
-	memset(out, 0, sizeof *out);
-	out->att = arena_alloc(a, REPORT_MAX_ATTACHMENTS * sizeof *out->att);
-	if (!out->att)
-		return HL_ENOMEM;
-	struct db *db = hotline_db(hl);
-	if (!db)
-		return HL_EIO;
-	const char *warnings = NULL;
-	int rc = store_mail_report_facts(db, report_id, &out->subject, &warnings, a);
-	struct facts_acc acc = {out, a};
-	if (!rc)
-		rc = store_mail_report_attachments(db, report_id, fact_attachment, &acc);
-	hotline_db_put(hl, db);
-	if (rc || !warnings)
-		return rc;
-	/* "a,b,c" into codes */
-	size_t n = 1;
-	for (const char *p = warnings; *p; p++)
-		n += *p == ',';
-	out->warnings = arena_alloc(a, n * sizeof *out->warnings);
-	char *copy = arena_strdup(a, warnings);
-	if (!out->warnings || !copy)
-		return HL_ENOMEM;
-	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		out->warnings[out->nwarnings++] = t;
-	return 0;
-}

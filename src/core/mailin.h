@@ -55,23 +55,4 @@ struct mailin_stats {
 int mailin_maildir(struct hotline *hl, const char *dir, const char *quarantine,
 		   struct mailin_stats *st);
 
-/* What the console shows of an e-mail report besides the usual: its
- * subject, its parse warnings (codes) and its attachments. The caller
- * audits the read (it is part of the report page). Arena memory. */
-struct mailin_attachment {
-	const char *name, *type, *problem;
-	int64_t size;
-	char sha256[65];
-	bool has_pdq;
-};
-struct mailin_facts {
-	const char *subject;
-	const char **warnings;
-	size_t nwarnings;
-	struct mailin_attachment *att;
-	size_t natt;
-};
-int mailin_report_facts(struct hotline *hl, int64_t report_id, struct mailin_facts *out,
-			struct arena *a);
-
 #endif

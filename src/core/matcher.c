@@ -137,7 +137,7 @@ static int entry_map_set(struct matcher *m, int64_t id, uint32_t list)
 }
 
 /* Entries gathered for one mih_add_batch. */
-#define LOAD_BATCH 65536
+#define LOAD_BATCH (1u << 20) /* PDQ entries indexed together at load */
 struct loader {
 	struct matcher *m;
 	uint8_t *hashes;
@@ -197,7 +197,7 @@ static int load_new(struct matcher *m, struct db *db)
 	int rc = 0;
 	for (;;) {
 		int64_t last = m->last_entry;
-		rc = store_hashlist_entries(db, 0, false, false, m->last_entry, 100000, loader_entry,
+		rc = store_hashlist_entries(db, 0, true, false, m->last_entry, 100000, loader_entry,
 					    &l, &last);
 		if (!rc)
 			rc = l.rc;
@@ -226,6 +226,7 @@ static void remove_entry(struct matcher *m, int64_t id)
 int matcher_load(struct matcher *m, struct db *db)
 {
 	pthread_mutex_lock(&m->follow);
+	store_hashlist_map(db);
 	int64_t seq = 0, last = 0;
 	int rc = store_hashlist_marks(db, &seq, &last);
 	if (!rc)

@@ -497,3 +497,17 @@ int store_report_hashes(struct db *db, int64_t report_id, struct store_hash_row 
 	*n = k;
 	return rc == DB_DONE ? 0 : HL_EIO;
 }
+
+void store_hashlist_bulk(struct db *db)
+{
+	/* hints, not requirements: a large page cache, pages read through a
+	 * memory map, and fewer checkpoints while the log grows */
+	db_exec(db, "PRAGMA cache_size = -262144");
+	db_exec(db, "PRAGMA mmap_size = 4294967296");
+	db_exec(db, "PRAGMA wal_autocheckpoint = 16384");
+}
+
+void store_hashlist_map(struct db *db)
+{
+	db_exec(db, "PRAGMA mmap_size = 4294967296"); /* a hint: reads without copies */
+}

@@ -62,14 +62,4 @@ int store_mail_list(struct db *db, const char *state, int64_t before, int64_t li
 int store_mail_counts(struct db *db, int64_t *queued, int64_t *sending, int64_t *sent,
 		      int64_t *failed);
 
-/* What the e-mail channel adds to a report's page: its subject and parse
- * warnings (arena copies, NULL when none), and fn for each attachment
- * kept (name and type may be NULL; sha256 is 32 bytes). 0, HL_ENOTFOUND. */
-int store_mail_report_facts(struct db *db, int64_t report_id, const char **subject,
-			    const char **warnings, struct arena *a);
-int store_mail_report_attachments(struct db *db, int64_t report_id,
-				  void (*fn)(void *arg, const char *name, const char *type,
-					     int64_t size, const unsigned char *sha256,
-					     const char *problem, int has_pdq),
-				  void *arg);
 #endif

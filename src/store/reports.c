@@ -318,7 +318,7 @@ int store_report_count(struct db *db, int64_t *out)
 #define ROW_COLUMNS                                                                              \
 	"id, number, kind, channel, state, received_at, updated_at, assignee, priority,"         \
 	" where_seen, exploitation_type, description, location, language, public_message,"      \
-	" contact_sealed, may_contact"
+	" contact_sealed, may_contact, subject, parse_warnings"
 
 static const char SQL_GET[] = "SELECT " ROW_COLUMNS " FROM reports WHERE id = $1";
 static const char SQL_BY_ASSIGNEE[] =
@@ -358,6 +358,8 @@ static void read_row(struct db_stmt *st, struct store_report_row *r, struct aren
 	r->contact_sealed = copy;
 	r->contact_sealed_len = copy ? len : 0;
 	r->may_contact = db_column_int64(st, 16) != 0;
+	r->subject = db_column_dup(st, 17, a);
+	r->parse_warnings = db_column_dup(st, 18, a);
 	r->queue_key = (int64_t)(2 - (r->priority < 0 ? 0 : r->priority > 2 ? 2 : r->priority)) *
 			       ((int64_t)1 << 40) +
 		       r->id;

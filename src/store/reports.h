@@ -76,6 +76,7 @@ struct store_report_row {
 	const unsigned char *contact_sealed;
 	size_t contact_sealed_len;
 	bool may_contact;
+	const char *subject, *parse_warnings; /* e-mail; NULL otherwise */
 	int64_t queue_key; /* the queue's order: pass it as "after" for the next page */
 };
 

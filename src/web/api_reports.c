@@ -1,11 +1,16 @@
 /* api_reports.c — the public JSON API: file a report, read its status,
  * add information. Each JSON field is checked for its type here; every
  * other rule is the shared validator's (core/report.c). */
+#include <sodium.h>
+
+#define API_REPORT_MAX 65536u /* a report without attachments */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "api_json.h"
+#include "attachment.h"
 #include "http.h"
 #include "i18n.h"
 #include "utf8.h"
@@ -120,6 +125,132 @@ static void get_urls(struct arena *a, json_t *o, const char ***urls, size_t *n,
 	*n = len;
 }
 
+int api_hashes_from_json(json_t *v, const char *field, struct report_hash **out, size_t *n,
+			 size_t max, struct field_errors *errs, struct arena *a)
+{
+	*out = NULL;
+	*n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v)) {
+		field_errors_add(errs, field, "type");
+		return 0;
+	}
+	size_t len = json_array_size(v);
+	if (len > max) {
+		field_errors_add(errs, field, "too_many");
+		return 0;
+	}
+	struct report_hash *h = arena_alloc(a, (len ? len : 1) * sizeof *h);
+	if (!h)
+		return HL_ENOMEM;
+	static const char *const known[] = {"algo", "hash", NULL};
+	for (size_t i = 0; i < len; i++) {
+		char path[48], p2[64];
+		snprintf(path, sizeof path, "%s[%zu]", field, i);
+		json_t *o = json_array_get(v, i);
+		if (!json_is_object(o)) {
+			field_errors_add(errs, path, "type");
+			continue;
+		}
+		snprintf(p2, sizeof p2, "%s.", path);
+		check_unknown(o, known, p2, errs);
+		snprintf(p2, sizeof p2, "%s.algo", path);
+		const char *algo = get_string(o, "algo", p2, errs);
+		if (!algo) {
+			if (!field_errors_get(errs, p2))
+				field_errors_add(errs, p2, "required");
+			continue;
+		}
+		if (report_hash_parse(algo, "", &h[i]) == HL_EINVAL && strcmp(algo, "pdq") != 0 &&
+		    strcmp(algo, "md5") != 0 && strcmp(algo, "sha1") != 0 &&
+		    strcmp(algo, "sha256") != 0) {
+			field_errors_add(errs, p2, "algo.invalid");
+			continue;
+		}
+		snprintf(p2, sizeof p2, "%s.hash", path);
+		const char *hex = get_string(o, "hash", p2, errs);
+		if (!hex) {
+			if (!field_errors_get(errs, p2))
+				field_errors_add(errs, p2, "required");
+			continue;
+		}
+		if (report_hash_parse(algo, hex, &h[i]))
+			field_errors_add(errs, p2, "hash.invalid");
+	}
+	*out = h;
+	*n = len;
+	return 0;
+}
+
+int api_evidence_from_json(struct hotline *hl, json_t *body, struct report *rep,
+			   struct field_errors *errs, struct arena *a)
+{
+	int rc = api_hashes_from_json(json_object_get(body, "hashes"), "hashes", &rep->hashes,
+				      &rep->nhashes, REPORT_MAX_HASHES, errs, a);
+	if (rc)
+		return rc;
+	json_t *v = json_object_get(body, "attachments");
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v)) {
+		field_errors_add(errs, "attachments", "type");
+		return 0;
+	}
+	size_t len = json_array_size(v);
+	if (len > REPORT_MAX_ATTACHMENTS) {
+		field_errors_add(errs, "attachments", "too_many");
+		return 0;
+	}
+	struct report_attachment *f = arena_alloc(a, (len ? len : 1) * sizeof *f);
+	if (!f)
+		return HL_ENOMEM;
+	static const char *const known[] = {"name", "type", "data", NULL};
+	for (size_t i = 0; i < len; i++) {
+		char path[48], p2[64];
+		snprintf(path, sizeof path, "attachments[%zu]", i);
+		memset(&f[i], 0, sizeof f[i]);
+		json_t *o = json_array_get(v, i);
+		if (!json_is_object(o)) {
+			field_errors_add(errs, path, "type");
+			continue;
+		}
+		snprintf(p2, sizeof p2, "%s.", path);
+		check_unknown(o, known, p2, errs);
+		snprintf(p2, sizeof p2, "%s.name", path);
+		const char *name = get_string(o, "name", p2, errs);
+		snprintf(p2, sizeof p2, "%s.type", path);
+		const char *type = get_string(o, "type", p2, errs);
+		snprintf(p2, sizeof p2, "%s.data", path);
+		const char *b64 = get_string(o, "data", p2, errs);
+		if (!b64) {
+			if (!field_errors_get(errs, p2))
+				field_errors_add(errs, p2, "required");
+			continue;
+		}
+		/* decoded into a buffer of our own, hashed, wiped and freed: the
+		 * bytes are never stored */
+		size_t b64len = strlen(b64), cap = b64len / 4 * 3 + 3, got = 0;
+		unsigned char *bytes = malloc(cap ? cap : 1);
+		if (!bytes)
+			return HL_ENOMEM;
+		if (sodium_base642bin(bytes, cap, b64, b64len, " \r\n", &got, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0) {
+			free(bytes);
+			field_errors_add(errs, p2, "base64.invalid");
+			continue;
+		}
+		rc = attachment_hash(hl, bytes, got, name, type, &f[i], a);
+		sodium_memzero(bytes, got);
+		free(bytes);
+		if (rc)
+			return rc;
+	}
+	rep->attachments = f;
+	rep->nattachments = len;
+	return 0;
+}
+
 static void created(struct req *r)
 {
 	if (r->job_rc)
@@ -136,12 +267,12 @@ static void created(struct req *r)
 	reply_header(r, "Location", loc);
 }
 
-int api_report_from_json(json_t *body, struct report *rep, struct field_errors *errs,
-			 struct arena *a)
+int api_report_from_json(struct hotline *hl, json_t *body, struct report *rep,
+			 struct field_errors *errs, struct arena *a)
 {
 	static const char *const known[] = {"kind", "urls", "where", "description",
 					    "exploitation_type", "location", "language",
-					    "contact", NULL};
+					    "contact", "attachments", "hashes", NULL};
 	static const char *const contact_known[] = {"name", "email", "phone", "may_contact", NULL};
 	memset(rep, 0, sizeof *rep);
 	check_unknown(body, known, "", errs);
@@ -153,6 +284,9 @@ int api_report_from_json(json_t *body, struct report *rep, struct field_errors *
 	rep->location = get_string(body, "location", "location", errs);
 	rep->language = get_string(body, "language", "language", errs);
 	get_urls(a, body, &rep->urls, &rep->nurls, errs);
+	int rc = api_evidence_from_json(hl, body, rep, errs, a);
+	if (rc == HL_ENOMEM)
+		return rc;
 	json_t *contact = json_object_get(body, "contact");
 	if (contact && !json_is_null(contact)) {
 		if (!json_is_object(contact)) {
@@ -178,6 +312,11 @@ int api_report_from_json(json_t *body, struct report *rep, struct field_errors *
 
 void api_reports_create(struct req *r)
 {
+	/* 64 KiB for a report; up to the route's 8 MiB only for one that
+	 * carries files (base64 in "attachments") */
+	if (r->body.len > API_REPORT_MAX &&
+	    !memmem(buf_str(&r->body), r->body.len, "\"attachments\"", 13))
+		return reply_json_error(r, 413, "body.too_large");
 	json_t *body = read_json(r);
 	if (!body)
 		return;
@@ -187,7 +326,7 @@ void api_reports_create(struct req *r)
 		return reply_json_error(r, 500, "internal");
 	}
 	struct field_errors errs = {0};
-	int rc = api_report_from_json(body, rep, &errs, &r->arena);
+	int rc = api_report_from_json(r->hl, body, rep, &errs, &r->arena);
 	json_decref(body);
 	if (rc == HL_ENOMEM)
 		return reply_json_error(r, 500, "internal");

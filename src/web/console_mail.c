@@ -16,7 +16,6 @@
 #include "http.h"
 #include "i18n.h"
 #include "mail.h"
-#include "mailin.h"
 #include "mailout.h"
 #include "page.h"
 #include "receipt.h"
@@ -250,42 +249,23 @@ void console_mail_report_vars(struct req *r, struct tpl_vars *v, const struct ca
 {
 	if (!c->channel || strcmp(c->channel, "email") != 0)
 		return;
-	tpl_set(v, "is_email", "1");
 	if (c->has_contact && (role_bit(r->who.role) & (ROLE_ANALYST | ROLE_CASE_WORKER |
 							  ROLE_SUPERVISOR)))
 		tpl_set(v, "can_mail_reporter", "1");
-	struct mailin_facts f;
-	if (mailin_report_facts(r->hl, c->id, &f, &r->arena))
+	if (!c->parse_warnings)
 		return;
-	tpl_set(v, "mail_subject", f.subject);
+	/* the stored codes ("base64,boundary") in the staff member's language */
 	struct buf b;
-	buf_init(&b, 1u << 20);
-	for (size_t i = 0; i < f.nwarnings; i++) {
+	buf_init(&b, 65536);
+	char *copy = arena_strdup(&r->arena, c->parse_warnings);
+	for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
+	     t = strtok_r(NULL, ",", &save)) {
 		char key[80];
-		snprintf(key, sizeof key, "mail.warning.%s", f.warnings[i]);
-		buf_puts(&b, "<li>");
-		buf_put_html(&b, i18n_has("en", key) ? i18n_get(r->lang, key) : f.warnings[i]);
-		buf_puts(&b, "</li>");
+		snprintf(key, sizeof key, "mail.warning.%s", t);
+		if (b.len)
+			buf_puts(&b, "; ");
+		buf_puts(&b, i18n_has("en", key) ? i18n_get(r->lang, key) : t);
 	}
-	tpl_set(v, "mail_warnings", f.nwarnings ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
-	buf_reset(&b);
-	for (size_t i = 0; i < f.natt; i++) {
-		const struct mailin_attachment *m = &f.att[i];
-		buf_puts(&b, "<tr><td>");
-		buf_put_html(&b, m->name ? m->name : "");
-		buf_puts(&b, "</td><td>");
-		buf_put_html(&b, m->type ? m->type : "");
-		buf_printf(&b, "</td><td>%" PRId64 "</td><td><code>%s</code></td><td>", m->size,
-			   m->sha256);
-		if (m->problem) {
-			char key[64];
-			snprintf(key, sizeof key, "mail.attachment.%s", m->problem);
-			buf_put_html(&b, i18n_has("en", key) ? i18n_get(r->lang, key) : m->problem);
-		} else if (m->has_pdq) {
-			buf_puts(&b, "PDQ");
-		}
-		buf_puts(&b, "</td></tr>");
-	}
-	tpl_set(v, "mail_attachments", f.natt ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
+	tpl_set(v, "parse_warnings", arena_strdup(&r->arena, buf_str(&b)));
 	buf_free(&b);
 }

@@ -22,6 +22,9 @@
 #include "page.h"
 #include "utf8.h"
 
+/* console_hashlists.c: files, hashes and known-hash matches of a report */
+void console_report_evidence(struct req *r, struct tpl_vars *v, const struct casework_report *c);
+void api_report_evidence(json_t *o, const struct casework_report *c);
 /* console_mail.c: what an e-mail report's page shows besides the usual */
 void console_mail_report_vars(struct req *r, struct tpl_vars *v, const struct casework_report *c);
 
@@ -341,6 +344,7 @@ static void console_report_show(struct req *r)
 	}
 	tpl_set(v, "urls", c.nurls ? arena_strdup(&r->arena, buf_str(&b)) : NULL);
 	buf_reset(&b);
+	console_report_evidence(r, v, &c);
 	for (size_t i = 0; i < c.nadditions; i++) {
 		buf_puts(&b, "<li><p class=\"hint\">");
 		buf_put_html(&b, c.addition_at[i]);
@@ -531,7 +535,7 @@ static json_t *report_json(const struct casework_report *c, bool full)
 		json_array_append_new(urls, json_pack("{s:s, s:I}", "url", c->urls[i], "addition",
 						      (json_int_t)c->url_addition[i]));
 	json_object_set_new(o, "urls", urls);
-	json_object_set_new(o, "attachments", json_array());
+	api_report_evidence(o, c);
 	json_t *adds = json_array();
 	for (size_t i = 0; i < c->nadditions; i++)
 		json_array_append_new(adds, json_pack("{s:s?, s:s}", "text", c->addition_text[i],

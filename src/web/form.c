@@ -85,3 +85,89 @@ const char *form_get(const struct form *f, const char *name)
 			return f->f[i].value;
 	return NULL;
 }
+
+/* ---- multipart/form-data ------------------------------------------------ */
+
+#include <microhttpd.h>
+#include <stdlib.h>
+
+#include "buf.h"
+
+struct mp_state {
+	struct {
+		char *name;
+		struct buf value;
+	} p[FORM_MAX_FIELDS];
+	int n;
+	int rc;
+	size_t max;
+};
+
+static enum MHD_Result mp_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+			       const char *filename, const char *content_type,
+			       const char *transfer_encoding, const char *data, uint64_t off,
+			       size_t size)
+{
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	struct mp_state *s = cls;
+	if (!key)
+		return MHD_YES;
+	int i = s->n - 1;
+	/* a new part starts at offset 0 (or a new name) */
+	if (i < 0 || off == 0 || strcmp(s->p[i].name, key) != 0) {
+		if (s->n == FORM_MAX_FIELDS) {
+			s->rc = HL_ETOOBIG;
+			return MHD_NO;
+		}
+		i = s->n++;
+		s->p[i].name = strdup(key);
+		buf_init(&s->p[i].value, s->max);
+		if (!s->p[i].name) {
+			s->rc = HL_ENOMEM;
+			return MHD_NO;
+		}
+	}
+	if (size && (memchr(data, '\0', size) || buf_append(&s->p[i].value, data, size))) {
+		s->rc = memchr(data, '\0', size) ? HL_EINVAL : HL_ETOOBIG;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+int form_parse_multipart(struct MHD_Connection *conn, const char *body, size_t len, struct form *f,
+			 struct arena *a)
+{
+	memset(f, 0, sizeof *f);
+	struct mp_state *s = calloc(1, sizeof *s);
+	if (!s)
+		return HL_ENOMEM;
+	s->max = len + 1;
+	struct MHD_PostProcessor *pp = MHD_create_post_processor(conn, 65536, mp_iter, s);
+	int rc = 0;
+	if (!pp) {
+		rc = HL_EINVAL;
+	} else {
+		if (MHD_post_process(pp, body, len) != MHD_YES && !s->rc)
+			s->rc = HL_EINVAL;
+		if (MHD_destroy_post_processor(pp) != MHD_YES && !s->rc)
+			s->rc = HL_EINVAL;
+		rc = s->rc;
+	}
+	for (int i = 0; i < s->n; i++) {
+		if (!rc) {
+			f->f[f->n].name = arena_strdup(a, s->p[i].name);
+			f->f[f->n].value = arena_strndup(a, s->p[i].value.len ? buf_str(&s->p[i].value) : "",
+							 s->p[i].value.len);
+			if (!f->f[f->n].name || !f->f[f->n].value)
+				rc = HL_ENOMEM;
+			f->n++;
+		}
+		free(s->p[i].name);
+		buf_free(&s->p[i].value);
+	}
+	free(s);
+	return rc;
+}

@@ -51,6 +51,7 @@ struct req {
 	struct MHD_Response *resp;
 	unsigned status;
 	bool no_store;
+	bool allow_script; /* CSP allows same-origin script files (campaign page) */
 	/* suspension */
 	bool suspended, resumed;
 	req_handler cont;

@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "campaign.h"
 #include "i18n.h"
 
 static const char *const profile_keys[] = {
@@ -38,6 +40,13 @@ void page_vars(struct req *r, struct tpl_vars *vars, const char *switch_path)
 	}
 	buf_puts(&nav, "</ul></nav>");
 	tpl_set(vars, "lang_nav", arena_strdup(&r->arena, buf_str(&nav)));
+	/* awareness campaign (issue 7): the banner within the campaign dates */
+	if (r->hl->campaign &&
+	    campaign_dates_active(profile_get(r->hl->profile, "campaign_start", NULL),
+				  profile_get(r->hl->profile, "campaign_end", NULL), time(NULL))) {
+		tpl_set(vars, "campaign_on", "1");
+		tpl_set(vars, "campaign_reason", profile_get(r->hl->profile, "campaign_reason", r->lang));
+	}
 	buf_free(&nav);
 }
 

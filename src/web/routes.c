@@ -59,6 +59,13 @@ void api_act_message(struct req *r);
 void console_act_duplicate(struct req *r);
 void api_act_duplicate(struct req *r);
 
+/* awareness campaign (issue 7): public_campaign.c */
+void public_campaign(struct req *r);
+void public_campaign_methodology(struct req *r);
+void public_campaign_faq(struct req *r);
+void public_campaign_card(struct req *r);
+void public_campaign_data(struct req *r);
+void public_campaign_js(struct req *r);
 /* e-mail (console_mail.c): the outgoing queue, writing to e-mail reporters */
 void console_mail_queue(struct req *r);
 void console_mail_retry(struct req *r);
@@ -66,6 +73,18 @@ void console_act_mail(struct req *r);
 void api_act_mail(struct req *r);
 
 void api_reports_create(struct req *r);
+/* hash lists (console_hashlists.c) */
+void console_hashlists(struct req *r);
+void console_hashlist_import(struct req *r);
+void console_hashlist(struct req *r);
+void console_hashlist_settings(struct req *r);
+void console_hashlist_entry(struct req *r);
+void console_hashlist_remove(struct req *r);
+void console_hashlist_export(struct req *r);
+void console_act_hashlist(struct req *r);
+void api_act_hashlist(struct req *r);
+void console_act_false_positive(struct req *r);
+void api_hashes_lookup(struct req *r);
 void api_reports_status(struct req *r);
 void api_reports_add(struct req *r);
 
@@ -94,6 +113,8 @@ static void static_openapi(struct req *r)
 #define BOTH (LISTEN_PUBLIC | LISTEN_CONSOLE)
 #define FORM_MAX (256u * 1024)
 #define JSON_MAX 65536u
+#define API_UPLOAD_MAX (8u * 1024 * 1024) /* a report with attachments (base64) */
+#define LIST_UPLOAD_MAX (32u * 1024 * 1024) /* a hash list sent from the console */
 #define CON LISTEN_CONSOLE
 #define CASEWORK (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR)
 #define CASES (ROLE_CASE_WORKER | ROLE_SUPERVISOR)
@@ -111,8 +132,15 @@ const struct route routes[] = {
 	{PUB, "GET", "/status", public_status_form, 0, false},
 	{PUB, "POST", "/status", public_status_lookup, FORM_MAX, false},
 	{PUB, "POST", "/status/add", public_status_add, FORM_MAX, false},
+	/* awareness campaign (issue 7) */
+	{PUB, "GET", "/campaign", public_campaign, 0, false},
+	{PUB, "GET", "/campaign/methodology", public_campaign_methodology, 0, false},
+	{PUB, "GET", "/campaign/faq", public_campaign_faq, 0, false},
+	{PUB, "GET", "/campaign/share.png", public_campaign_card, 0, false},
+	{PUB, "GET", "/campaign/data/*", public_campaign_data, 0, false},
+	{PUB, "GET", "/static/campaign.js", public_campaign_js, 0, false},
 	{PUB, "GET", "/api/v1/openapi.json", static_openapi, 0, true},
-	{PUB, "POST", "/api/v1/reports", api_reports_create, JSON_MAX, true},
+	{PUB, "POST", "/api/v1/reports", api_reports_create, API_UPLOAD_MAX, true},
 	{PUB, "GET", "/api/v1/reports/*/status", api_reports_status, 0, true},
 	{PUB, "POST", "/api/v1/reports/*/additions", api_reports_add, JSON_MAX, true},
 	{CON, "GET", "/login", console_login_form, 0, false, 0, false},
@@ -160,6 +188,18 @@ const struct route routes[] = {
 	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
 	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},
+	/* hash lists */
+	{CON, "GET", "/admin/hashlists", console_hashlists, 0, false, ROLE_ADMIN, false},
+	{CON, "POST", "/admin/hashlists", console_hashlist_import, LIST_UPLOAD_MAX, false, ROLE_ADMIN, true},
+	{CON, "GET", "/admin/hashlists/*", console_hashlist, 0, false, ROLE_ADMIN, false},
+	{CON, "GET", "/admin/hashlists/*/export", console_hashlist_export, 0, false, ROLE_ADMIN, false},
+	{CON, "POST", "/admin/hashlists/*/settings", console_hashlist_settings, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/hashlists/*/entry", console_hashlist_entry, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/admin/hashlists/*/remove", console_hashlist_remove, 65536, false, ROLE_ADMIN, true},
+	{CON, "POST", "/reports/*/hashlist", console_act_hashlist, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/false_positive", console_act_false_positive, 65536, false, ROLE_ANALYST | ROLE_SUPERVISOR, true},
+	{CON, "POST", "/api/v1/reports/*/hashlist", api_act_hashlist, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/hashes/lookup", api_hashes_lookup, 262144, true, CASEWORK | ROLE_ADMIN, false},
 	/* e-mail: the outgoing queue, writing to an e-mail reporter */
 	{CON, "GET", "/mail", console_mail_queue, 0, false, ROLE_SUPERVISOR | ROLE_ADMIN, false},
 	{CON, "POST", "/mail/*/retry", console_mail_retry, 4096, false, ROLE_SUPERVISOR | ROLE_ADMIN, true},

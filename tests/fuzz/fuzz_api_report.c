@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a, 1u << 24);
 	struct report rep;
 	struct field_errors errs = {0};
-	int rc = api_report_from_json(body, &rep, &errs, &a);
+	int rc = api_report_from_json(NULL, body, &rep, &errs, &a);
 	json_decref(body);
 	if (rc == 0) {
 		/* what may be stored: valid, bounded, no stray controls */

@@ -377,7 +377,8 @@ class Server:
 
     def cleanup(self):
         self.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not os.environ.get("HOTLINE_KEEP_TMP"):
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     # captured output
     def stderr_text(self):

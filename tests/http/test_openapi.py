@@ -60,7 +60,20 @@ class OpenApi(ServerTestCase):
         self.assertFalse(self.schemas["NewReport"].get("additionalProperties", True))
         for name in props:
             self.assertIn(name, ("kind", "urls", "where", "description", "exploitation_type",
-                                 "location", "language", "contact"))
+                                 "location", "language", "contact", "attachments", "hashes"))
+        # files and hashes are accepted as the document describes them
+        att = self.schemas["Attachment"]["properties"]
+        hsh = self.schemas["Hash"]["properties"]
+        obj = self.base("abuse_material")
+        obj["attachments"] = [{"name": "a.txt", "type": "text/plain", "data": "aGVsbG8="}]
+        obj["hashes"] = [{"algo": a, "hash": "ab" * n}
+                         for a, n in (("pdq", 32), ("md5", 16), ("sha1", 20), ("sha256", 32))]
+        self.assertEqual(set(att), set(obj["attachments"][0]))
+        self.assertEqual(set(hsh), {"algo", "hash"})
+        self.assertEqual(hsh["algo"]["enum"], [h["algo"] for h in obj["hashes"]])
+        self.post(obj, 201)
+        obj["hashes"] = [{"algo": "crc", "hash": "00"}]
+        self.post(obj, 422)
         obj = self.base("abuse_material")
         obj["location"] = "Somewhere"
         obj["contact"] = {"name": "A. Example", "email": "a@example.org", "phone": "+32 2 000 00 00",

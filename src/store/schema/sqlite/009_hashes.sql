@@ -52,7 +52,7 @@ CREATE TABLE report_sources (
 
 -- Hash lists ("banks").
 CREATE TABLE hashlists (
-  id             INTEGER PRIMARY KEY,
+  id             INTEGER PRIMARY KEY AUTOINCREMENT, -- ids are never reused: servers follow them
   name           TEXT NOT NULL UNIQUE,
   source         TEXT,
   action         TEXT NOT NULL DEFAULT 'raise_priority'
@@ -66,7 +66,7 @@ CREATE TABLE hashlists (
 );
 
 CREATE TABLE hashlist_entries (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   list_id     INTEGER NOT NULL REFERENCES hashlists (id),
   algo        TEXT NOT NULL CHECK (algo = 'pdq' OR algo = 'md5' OR algo = 'sha1' OR algo = 'sha256'),
   hash        BLOB NOT NULL,
