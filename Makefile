@@ -28,6 +28,7 @@ deps-check:
 	bash scripts/deps.sh check
 
 run: deps build
+	bash scripts/geo.sh $(DATA) || echo "geo: no databases; item hosting shows addresses only"
 	$(BUILD)/hotline serve --data $(DATA)
 
 check: deps-check

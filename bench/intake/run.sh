@@ -30,7 +30,7 @@ conns=${INTAKE_CONNECTIONS:-256}
 duration=${INTAKE_DURATION:-10s}
 rate=${INTAKE_RATE:-5000}
 timeout=${INTAKE_TIMEOUT:-10s}
-lua=$here/report.lua
+lua=${INTAKE_LUA:-$here/report.lua}  # bench/items passes its own
 
 die() { echo "bench-intake: $*" >&2; exit 2; }
 [ -x "$bin" ] || die "no server binary at $bin (build it first, or set HOTLINE_BIN)"

@@ -13,6 +13,7 @@ int cmd_hash(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_stats(int argc, char **argv); /* items: statistics */
 int cmd_hashlist(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 

@@ -18,7 +18,9 @@
 #include "db.h"
 #include "embedded.h"
 #include "err.h"
+#include "hosting.h"
 #include "intake.h"
+#include "routing.h"
 #include "log.h"
 #include "matcher.h"
 #include "queue.h"
@@ -309,9 +311,16 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 		hotline_close(hl);
 		return HL_EIO;
 	}
+	if (routing_seed(hl))
+		log_error("directory: the sample could not be loaded");
 	if (opt->start_intake) {
 		int qrc = 0;
 		if (!opt->no_queue) {
+			/* serving: the hosting look-ups and the in-memory queue */
+			if (hosting_open(hl, &hl->hosting) || hosting_start(hl->hosting)) {
+				hotline_close(hl);
+				return HL_EIO;
+			}
 			hl->queue = queue_new();
 			db = hl->queue ? pool_get(hl->readers) : NULL;
 			qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
@@ -328,6 +337,8 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 
 void hotline_close(struct hotline *hl)
 {
+	hosting_close(hl->hosting);
+	hl->hosting = NULL;
 	intake_stop(hl->intake);
 	hl->intake = NULL;
 	matcher_stop(hl);

@@ -19,6 +19,7 @@
 
 struct intake;
 struct db_pool;
+struct hosting;
 
 struct hotline {
 	char data_dir[PATH_MAX];
@@ -35,6 +36,7 @@ struct hotline {
 	struct matcher *matcher;        /* known-hash lists, in memory (serve, ingest) */
 	uint64_t image_max_pixels;      /* profile image_max_pixels; 0: the default */
 	struct hl_follower *follower;   /* applies hash-list changes every second */
+	struct hosting *hosting;        /* item host look-ups (serve only) */
 	struct campaign *campaign;      /* the campaign data (serve only; campaign.h) */
 };
 
@@ -44,8 +46,8 @@ struct hotline_options {
 	unsigned lookup_limit;   /* failed look-ups per client per 10 minutes */
 	int start_intake;        /* start the group committer (serve) */
 	int no_matcher;          /* with start_intake: do not load the hash lists */
-	int no_queue;            /* with start_intake: no in-memory triage queue (a
-				  * one-shot command such as `mail ingest`) */
+	int no_queue;            /* with start_intake: no in-memory triage queue and no
+				  * hosting look-ups (a one-shot command: `mail ingest`) */
 };
 
 /* Creates the data folder, the key file, the database (migrated) and the

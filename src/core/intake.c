@@ -11,11 +11,13 @@
 
 #include "audit.h"
 #include "db.h"
+#include "core/items.h"
 #include "err.h"
 #include "log.h"
 #include "matcher.h"
 #include "queue.h"
 #include "reports.h"
+#include "store/items.h"
 #include "timeutil.h"
 
 #define INTAKE_BATCH_MAX 2048
@@ -47,6 +49,7 @@ struct intake {
 	struct db *db;
 	uint64_t commits;
 	struct queue *queue;
+	struct items_linker *items; /* URL -> item, for linking reports to items */
 	pthread_t checkpointer;
 	pthread_cond_t ckpt_wake;
 	bool has_checkpointer;
@@ -106,6 +109,22 @@ static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t
 	return HL_EEXIST;
 }
 
+/* Links a stored report (or an addition's URLs) to the items of its URLs. */
+static int intake_link_items(struct intake *in, struct intake_job *j, int64_t now_s)
+{
+	if (j->type == JOB_REPORT)
+		return items_link(in->items, in->db, j->rec.id, j->rec.channel, j->rec.urls_norm,
+				  j->rec.nurls, true, now_s);
+	if (j->type == JOB_ADDITION && j->nurls) {
+		char channel[16];
+		if (store_report_channel(in->db, j->report_id, channel, sizeof channel))
+			return HL_EIO;
+		return items_link(in->items, in->db, j->report_id, channel, j->urls_norm, j->nurls,
+				  false, now_s);
+	}
+	return 0;
+}
+
 /* Runs the batch in one transaction. With units, each job gets its own
  * savepoint so a failing job is undone alone; without, the first failure
  * fails the attempt (the fast path: failures are rare). Returns 0 when the
@@ -118,12 +137,21 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 	if (rc)
 		return rc;
 	int64_t next_id = 0;
+	int64_t now_s = items_now();
+	char item_day[21];
+	items_format_time(now_s, item_day);
+	items_batch_begin(in->items);
 	for (struct intake_job *j = batch; j; j = j->next) {
 		if (units && db_savepoint(in->db)) {
 			rc = HL_EIO;
 			break;
 		}
+		size_t mark = items_job_mark(in->items);
 		j->rc = job_run(in->db, j, now, &next_id);
+		if (!j->rc)
+			j->rc = intake_link_items(in, j, now_s);
+		if (j->rc)
+			items_job_undo(in->items, mark);
 		if (units && j->rc)
 			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
 		if (!units && j->rc) {
@@ -135,12 +163,17 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 			break;
 		}
 	}
+	if (!rc && items_batch_flush(in->items, in->db, now_s, item_day)) {
+		log_error("intake: item counts failed: %s", db_errmsg(in->db));
+		rc = HL_EIO;
+	}
 	if (!rc && db_commit(in->db)) {
 		log_error("intake: commit failed: %s", db_errmsg(in->db));
 		rc = HL_EIO;
 	}
 	if (rc)
 		db_rollback(in->db);
+	items_batch_end(in->items, rc == 0);
 	return rc;
 }
 
@@ -161,8 +194,12 @@ static void intake_commit_batch(struct intake *in, struct intake_job *batch)
 	if (in->queue)
 		for (struct intake_job *j = batch; j; j = j->next)
 			if (j->type == JOB_REPORT && !j->rc)
+			{
+				/* a report of an assessed item took its outcome */
+				const char *st = items_report_state(in->items, j->rec.id);
 				queue_add(in->queue, j->rec.id, j->rec.priority, j->rec.kind,
-					  j->rec.channel, "received");
+					  j->rec.channel, st ? st : "received");
+			}
 	for (struct intake_job *j = batch, *next; j; j = next) {
 		next = j->next;
 		j->done(j->arg, j->rc);
@@ -244,11 +281,18 @@ int intake_start(struct intake **out, const char *db_path, struct queue *queue)
 		return HL_EIO;
 	}
 	db_no_autocheckpoint(in->db);
+	if (items_linker_new(in->db, &in->items)) {
+		db_close(in->db);
+		db_close(in->ckpt_db);
+		free(in);
+		return HL_EIO;
+	}
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->wake, NULL);
 	pthread_cond_init(&in->ckpt_wake, NULL);
 	in->tail = &in->head;
 	if (pthread_create(&in->thread, NULL, intake_main, in) != 0) {
+		items_linker_free(in->items);
 		db_close(in->db);
 		db_close(in->ckpt_db);
 		free(in);
@@ -278,6 +322,7 @@ void intake_stop(struct intake *in)
 	db_checkpoint(in->ckpt_db);
 	db_close(in->ckpt_db);
 	db_close(in->db);
+	items_linker_free(in->items);
 	pthread_cond_destroy(&in->ckpt_wake);
 	pthread_mutex_destroy(&in->lock);
 	pthread_cond_destroy(&in->wake);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "urlnorm.h"
 #include "utf8.h"
 
 const char *const report_kinds[] = {"abuse_material", "exploitation", "immediate_danger", NULL};
@@ -102,70 +103,15 @@ int report_split_lines(const char *text, size_t max, const char ***out, size_t *
 	return 0;
 }
 
-/* Length of a scheme-like prefix "abc+d.e-f:" at the start of s, or 0. */
-static size_t scheme_len(const char *s)
-{
-	if (!isalpha((unsigned char)s[0]))
-		return 0;
-	size_t i = 1;
-	while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')
-		i++;
-	return s[i] == ':' ? i : 0;
-}
-
+/* One spelling per URL (src/core/urlnorm.c), so reports of one page make
+ * one item. */
 const char *report_url_normalise(const char *url, const char **code, struct arena *a)
 {
 	if (strlen(url) > REPORT_MAX_URL_BYTES) {
 		*code = "too_long";
 		return NULL;
 	}
-	if (utf8_has_controls(url, false)) {
-		*code = "control_chars";
-		return NULL;
-	}
-	const char *full = url;
-	size_t sl = scheme_len(url);
-	if (sl && strncmp(url + sl, "://", 3) == 0) {
-		if (!((sl == 4 && strncasecmp(url, "http", 4) == 0) ||
-		      (sl == 5 && strncasecmp(url, "https", 5) == 0))) {
-			*code = "url.scheme";
-			return NULL;
-		}
-	} else if (sl && !isdigit((unsigned char)url[sl + 1])) {
-		/* javascript:, data:, mailto: ... (but not host:port) */
-		*code = "url.scheme";
-		return NULL;
-	} else {
-		/* people paste "www.example.org/page": read it as http */
-		size_t n = strlen(url);
-		char *p = arena_alloc(a, n + 8);
-		if (!p)
-			return NULL;
-		memcpy(p, "http://", 7);
-		memcpy(p + 7, url, n + 1);
-		full = p;
-	}
-	CURLU *h = curl_url();
-	if (!h) {
-		*code = "url.invalid";
-		return NULL;
-	}
-	const char *result = NULL;
-	char *host = NULL, *out = NULL;
-	if (curl_url_set(h, CURLUPART_URL, full, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host ||
-	    curl_url_set(h, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(h, CURLUPART_URL, &out, 0) != CURLUE_OK) {
-		*code = "url.invalid";
-	} else if (strlen(host) > 253 || strchr(host, '%') || strchr(host, ' ')) {
-		*code = "url.invalid";
-	} else {
-		result = arena_strdup(a, out);
-	}
-	curl_free(host);
-	curl_free(out);
-	curl_url_cleanup(h);
-	return result;
+	return urlnorm(url, code, a);
 }
 
 /* Checks one optional free-text field; text may hold newlines and tabs. */

@@ -252,7 +252,12 @@ int db_migrate(struct db *db)
 		return HL_EIO;
 	const char *prefix = "src/store/schema/sqlite/";
 	size_t plen = strlen(prefix);
-	for (int version = 1;; version++) {
+	/* numbers are reserved per branch, so a build may lack some: skip gaps */
+	int last = 0;
+	for (const struct embedded_file *f = embedded_files; f->name; f++)
+		if (strncmp(f->name, prefix, plen) == 0 && atoi(f->name + plen) > last)
+			last = atoi(f->name + plen);
+	for (int version = 1; version <= last; version++) {
 		const struct embedded_file *found = NULL;
 		for (const struct embedded_file *f = embedded_files; f->name; f++) {
 			if (strncmp(f->name, prefix, plen) == 0 && atoi(f->name + plen) == version) {
@@ -261,7 +266,7 @@ int db_migrate(struct db *db)
 			}
 		}
 		if (!found)
-			return 0;
+			continue;
 		sqlite3_stmt *q;
 		if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
 				       &q, NULL) != SQLITE_OK)
@@ -287,4 +292,5 @@ int db_migrate(struct db *db)
 			return HL_EIO;
 		log_info("applied migration %s", found->name + plen);
 	}
+	return 0;
 }

@@ -59,6 +59,31 @@ void api_act_message(struct req *r);
 void console_act_duplicate(struct req *r);
 void api_act_duplicate(struct req *r);
 
+/* items: online material, directory, statistics */
+void console_items(struct req *r);
+void console_item(struct req *r);
+void console_item_assess(struct req *r);
+void console_item_removed(struct req *r);
+void console_item_reappeared(struct req *r);
+void console_item_hosting(struct req *r);
+void console_item_notify(struct req *r);
+void console_item_remind(struct req *r);
+void console_directory(struct req *r);
+void console_directory_add(struct req *r);
+void console_directory_delete(struct req *r);
+void console_stats(struct req *r);
+void console_stats_csv(struct req *r);
+void console_stats_json(struct req *r);
+void api_items(struct req *r);
+void api_item(struct req *r);
+void api_item_assess(struct req *r);
+void api_item_removed(struct req *r);
+void api_item_reappeared(struct req *r);
+void api_item_hosting(struct req *r);
+void api_item_notify(struct req *r);
+void api_item_remind(struct req *r);
+void api_notices(struct req *r);
+void api_test_clock(struct req *r);
 /* awareness campaign (issue 7): public_campaign.c */
 void public_campaign(struct req *r);
 void public_campaign_methodology(struct req *r);
@@ -118,6 +143,8 @@ static void static_openapi(struct req *r)
 #define CON LISTEN_CONSOLE
 #define CASEWORK (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR)
 #define CASES (ROLE_CASE_WORKER | ROLE_SUPERVISOR)
+#define ITEMWORK (ROLE_ANALYST | ROLE_SUPERVISOR)       /* items: assess, notify */
+#define DIRECTORY (ROLE_ADMIN | ROLE_SUPERVISOR)       /* items: directory edits */
 
 /* The permission table: every console route names the roles that may use
  * it (the last two columns: roles, and whether a CSRF token is required).
@@ -188,6 +215,32 @@ const struct route routes[] = {
 	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
 	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},
+	/* items: online material, directory, statistics */
+	{CON, "GET", "/items", console_items, 0, false, CASEWORK, false},
+	{CON, "GET", "/items/*", console_item, 0, false, CASEWORK, false},
+	{CON, "POST", "/items/*/assess", console_item_assess, 65536, false, ITEMWORK, true},
+	{CON, "POST", "/items/*/removed", console_item_removed, 65536, false, ITEMWORK, true},
+	{CON, "POST", "/items/*/reappeared", console_item_reappeared, 65536, false, ITEMWORK, true},
+	{CON, "POST", "/items/*/hosting", console_item_hosting, 65536, false, ITEMWORK, true},
+	{CON, "POST", "/items/*/notify", console_item_notify, 65536, false, ITEMWORK, true},
+	{CON, "POST", "/items/*/remind", console_item_remind, 65536, false, ITEMWORK, true},
+	{CON, "GET", "/directory", console_directory, 0, false, CASEWORK | ROLE_ADMIN, false},
+	{CON, "POST", "/directory", console_directory_add, 65536, false, DIRECTORY, true},
+	{CON, "POST", "/directory/*/delete", console_directory_delete, 8192, false, DIRECTORY, true},
+	{CON, "GET", "/stats", console_stats, 0, false, CASEWORK | ROLE_ADMIN, false},
+	{CON, "GET", "/stats.csv", console_stats_csv, 0, false, CASEWORK | ROLE_ADMIN, false},
+	{CON, "GET", "/stats.json", console_stats_json, 0, true, CASEWORK | ROLE_ADMIN, false},
+	{CON, "GET", "/api/v1/items", api_items, 0, true, CASEWORK, false},
+	{CON, "GET", "/api/v1/items/*", api_item, 0, true, CASEWORK, false},
+	{CON, "GET", "/api/v1/items/*/notices", api_notices, 0, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/items/*/assess", api_item_assess, 65536, true, ITEMWORK, false},
+	{CON, "POST", "/api/v1/items/*/removed", api_item_removed, 65536, true, ITEMWORK, false},
+	{CON, "POST", "/api/v1/items/*/reappeared", api_item_reappeared, 65536, true, ITEMWORK, false},
+	{CON, "POST", "/api/v1/items/*/hosting", api_item_hosting, 65536, true, ITEMWORK, false},
+	{CON, "POST", "/api/v1/items/*/notify", api_item_notify, 65536, true, ITEMWORK, false},
+	{CON, "POST", "/api/v1/items/*/remind", api_item_remind, 65536, true, ITEMWORK, false},
+	{CON, "GET", "/api/v1/stats", console_stats_json, 0, true, CASEWORK | ROLE_ADMIN, false},
+	{CON, "POST", "/api/v1/test/clock", api_test_clock, 4096, true, ROLE_ADMIN, false},
 	/* hash lists */
 	{CON, "GET", "/admin/hashlists", console_hashlists, 0, false, ROLE_ADMIN, false},
 	{CON, "POST", "/admin/hashlists", console_hashlist_import, LIST_UPLOAD_MAX, false, ROLE_ADMIN, true},

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# bench/items: (1) intake of reports spread over 5,000 URLs (a viral
+# spike), through bench/intake/run.sh with bench/items/viral.lua; (2) the
+# statistics page and JSON export over 1,000,000 reports (200,000 items,
+# 5 reports each, with timelines over a year, written straight into the
+# store with sqlite3), timed with curl.
+#
+#   bash bench/items/run.sh [intake|stats|all]   (default all)
+# Environment: HOTLINE_BIN [build/hotline], STATS_ITEMS [200000],
+#   STATS_RUNS [20], and bench/intake's variables for part 1.
+set -euo pipefail
+export LC_ALL=C
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${HOTLINE_BIN:-$root/build/hotline}
+what=${1:-all}
+
+if [ "$what" = intake ] || [ "$what" = all ]; then
+  echo "bench-items: intake, reports over ${ITEMS_URLS:-5000} URLs"
+  INTAKE_LUA=$here/viral.lua HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh"
+fi
+[ "$what" = stats ] || [ "$what" = all ] || exit 0
+
+items=${STATS_ITEMS:-200000}
+runs=${STATS_RUNS:-20}
+work=$(mktemp -d "${TMPDIR:-/tmp}/hotline-bench-items.XXXXXX")
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+"$bin" init --data "$work/var" >/dev/null 2>&1
+echo "bench-items: writing $items items ($((items * 5)) reports) with timelines"
+sqlite3 "$work/var/hotline.db" <<SQL
+PRAGMA synchronous=OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $items)
+INSERT INTO items (id, url, host, state, report_count, channel, class_key, first_reported_at,
+  last_reported_at, assessed_at, notified_at, removed_at, resolve_state, country, asn, as_name,
+  updated_at)
+SELECT i, 'https://example.org/bench/' || i, 'example.org',
+  CASE WHEN i % 10 = 0 THEN 'not_illegal' WHEN i % 3 = 0 THEN 'notified' ELSE 'removed' END,
+  5, CASE i % 4 WHEN 0 THEN 'web' WHEN 1 THEN 'api' WHEN 2 THEN 'email' ELSE 'phone' END,
+  CASE i % 3 WHEN 0 THEN 'baseline' WHEN 1 THEN 'national' ELSE 'not_illegal' END,
+  1767225600 + (i * 157) % 31536000, 1767225600 + (i * 157) % 31536000,
+  1767225600 + (i * 157) % 31536000 + (i * 37) % 86400,
+  CASE WHEN i % 10 = 0 THEN NULL ELSE 1767225600 + (i * 157) % 31536000 + (i * 37) % 86400 + (i * 13) % 7200 END,
+  CASE WHEN i % 10 = 0 OR i % 3 = 0 THEN NULL
+       ELSE 1767225600 + (i * 157) % 31536000 + (i * 37) % 86400 + (i * 13) % 7200 + (i * 101) % 604800 END,
+  'done', substr('BENLDEFRUSGBJPCA', 1 + 2 * (i % 8), 2), 64500 + i % 300, 'Bench AS ' || (i % 300),
+  1767225600
+FROM n;
+WITH RECURSIVE d(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM d WHERE k < 364)
+INSERT INTO report_daily (day, channel, n)
+SELECT date(1767225600 + k * 86400, 'unixepoch'), c.ch, $items * 5 / 365 / 4
+FROM d, (SELECT 'web' AS ch UNION ALL SELECT 'api' UNION ALL SELECT 'email' UNION ALL SELECT 'phone') c;
+COMMIT;
+SQL
+key=$("$bin" apikey add bench --role analyst --json --data "$work/var" | sed 's/.*"key": *"\([^"]*\)".*/\1/')
+mkfifo "$work/out"
+"$bin" serve --data "$work/var" --listen 127.0.0.1:0 --console-listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+pid=$!
+console=""
+while read -r line; do
+  case $line in console*) console=${line#console }; console=${console##* } ;; ready*) break ;; esac
+done <"$work/out"
+cat "$work/out" >/dev/null &
+console=${console#http://}
+echo "bench-items: console at $console"
+for path in "/api/v1/stats?from=2026-01-01&to=2026-12-31" "/api/v1/stats?from=2026-06-01&to=2026-06-30"; do
+  times=()
+  for _ in $(seq "$runs"); do
+    t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $key" "http://$console$path")
+    times+=("$t")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v p="$path" '{a[NR]=$1} END {printf "bench-items: %s  median %.1f ms  max %.1f ms  (%d runs)\n", p, a[int((NR+1)/2)]*1000, a[NR]*1000, NR}'
+done

@@ -1,0 +1,743 @@
+/* items.c — one item per URL: the committer's linker, the item pages'
+ * reads and the analyst's actions (see items.h). */
+#include "core/items.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "classify.h"
+#include "db.h"
+#include "err.h"
+#include "receipt.h"
+#include "report.h"
+#include "timeutil.h"
+#include "urlnorm.h"
+#include "reports.h"
+#include "store/items.h"
+#include "utf8.h"
+
+/* ---- the clock ---- */
+
+static int64_t clock_fixed; /* 0: the system clock */
+
+int64_t items_now(void)
+{
+	int64_t t = __atomic_load_n(&clock_fixed, __ATOMIC_RELAXED);
+	return t ? t : (int64_t)time(NULL);
+}
+
+bool items_clock_settable(void)
+{
+	const char *e = getenv("HOTLINE_TEST_CLOCK");
+	return e && strcmp(e, "1") == 0;
+}
+
+void items_clock_set(int64_t t)
+{
+	__atomic_store_n(&clock_fixed, t, __ATOMIC_RELAXED);
+}
+
+bool items_parse_time(const char *s, int64_t *out)
+{
+	if (!s)
+		return false;
+	struct tm tm = {0};
+	int n = 0;
+	size_t len = strlen(s);
+	if (len && s[len - 1] == 'Z')
+		len--;
+	if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) == 3) {
+	} else if (len == 16 && sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+				       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &n) == 5) {
+	} else if (len == 19 && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+				       &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6) {
+	} else {
+		return false;
+	}
+	if ((size_t)n != len || tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 ||
+	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+	    tm.tm_min > 59 || tm.tm_sec > 59)
+		return false;
+	int mday = tm.tm_mday;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || tm.tm_mday != mday) /* 31 February */
+		return false;
+	*out = (int64_t)t;
+	return true;
+}
+
+void items_format_time(int64_t t, char out[21])
+{
+	out[0] = '\0';
+	if (t <= 0)
+		return;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- the linker ---- */
+
+struct slot {
+	uint64_t h0, h1; /* 128 bits of BLAKE2b of the URL; h0 == 0 marks an empty slot */
+	int64_t id;
+};
+
+struct link {
+	int64_t item_id, report_id;
+};
+
+struct daily {
+	const char *channel;
+	int64_t n;
+};
+
+struct applied {
+	int64_t report_id;
+	const char *state;
+};
+
+struct items_linker {
+	struct slot *slots;
+	size_t cap, used; /* cap a power of two */
+	/* this batch */
+	struct link *links;
+	size_t nlinks, caplinks;
+	struct slot *fresh; /* items made in this batch, to forget on rollback */
+	size_t nfresh, capfresh;
+	const char **daily_ch;
+	size_t ndaily, capdaily;
+	struct applied *applied;
+	size_t napplied, capapplied;
+};
+
+static void url_hash(const char *url, uint64_t *h0, uint64_t *h1)
+{
+	unsigned char d[16];
+	crypto_generichash(d, sizeof d, (const unsigned char *)url, strlen(url), NULL, 0);
+	memcpy(h0, d, 8);
+	memcpy(h1, d + 8, 8);
+	if (*h0 == 0)
+		*h0 = 1; /* 0 marks an empty slot */
+}
+
+static int map_grow(struct items_linker *l)
+{
+	size_t ncap = l->cap ? l->cap * 2 : 1024;
+	struct slot *ns = calloc(ncap, sizeof *ns);
+	if (!ns)
+		return HL_ENOMEM;
+	for (size_t i = 0; i < l->cap; i++) {
+		struct slot *s = &l->slots[i];
+		if (!s->h0)
+			continue;
+		size_t k = (size_t)s->h1 & (ncap - 1);
+		while (ns[k].h0)
+			k = (k + 1) & (ncap - 1);
+		ns[k] = *s;
+	}
+	free(l->slots);
+	l->slots = ns;
+	l->cap = ncap;
+	return 0;
+}
+
+static int64_t map_get(const struct items_linker *l, uint64_t h0, uint64_t h1)
+{
+	if (!l->cap)
+		return 0;
+	for (size_t k = (size_t)h1 & (l->cap - 1);; k = (k + 1) & (l->cap - 1)) {
+		const struct slot *s = &l->slots[k];
+		if (!s->h0)
+			return 0;
+		if (s->h0 == h0 && s->h1 == h1)
+			return s->id;
+	}
+}
+
+static int map_put(struct items_linker *l, uint64_t h0, uint64_t h1, int64_t id)
+{
+	if ((l->used + 1) * 2 > l->cap && map_grow(l))
+		return HL_ENOMEM;
+	size_t k = (size_t)h1 & (l->cap - 1);
+	while (l->slots[k].h0 && !(l->slots[k].h0 == h0 && l->slots[k].h1 == h1))
+		k = (k + 1) & (l->cap - 1);
+	if (!l->slots[k].h0)
+		l->used++;
+	l->slots[k] = (struct slot){h0, h1, id};
+	return 0;
+}
+
+/* Linear-probing deletion by shifting back the entries after the hole. */
+static void map_del(struct items_linker *l, uint64_t h0, uint64_t h1)
+{
+	if (!l->cap)
+		return;
+	size_t mask = l->cap - 1, k = (size_t)h1 & mask;
+	while (l->slots[k].h0 && !(l->slots[k].h0 == h0 && l->slots[k].h1 == h1))
+		k = (k + 1) & mask;
+	if (!l->slots[k].h0)
+		return;
+	size_t hole = k;
+	for (size_t j = (hole + 1) & mask; l->slots[j].h0; j = (j + 1) & mask) {
+		size_t home = (size_t)l->slots[j].h1 & mask;
+		/* move j into the hole unless its home lies cyclically in (hole, j] */
+		bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+		if (!stays) {
+			l->slots[hole] = l->slots[j];
+			hole = j;
+		}
+	}
+	l->slots[hole] = (struct slot){0, 0, 0};
+	l->used--;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	while (ncap < need)
+		ncap *= 2;
+	void *np = realloc(*p, ncap * size);
+	if (!np)
+		return HL_ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static void load_one(void *arg, int64_t id, const char *url)
+{
+	struct items_linker *l = arg;
+	uint64_t h0, h1;
+	url_hash(url, &h0, &h1);
+	map_put(l, h0, h1, id);
+}
+
+int items_linker_new(struct db *db, struct items_linker **out)
+{
+	struct items_linker *l = calloc(1, sizeof *l);
+	if (!l || map_grow(l)) {
+		free(l);
+		return HL_ENOMEM;
+	}
+	int rc = store_item_each_url(db, load_one, l);
+	if (rc) {
+		items_linker_free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+void items_linker_free(struct items_linker *l)
+{
+	if (!l)
+		return;
+	free(l->slots);
+	free(l->links);
+	free(l->fresh);
+	free(l->daily_ch);
+	free(l->applied);
+	free(l);
+}
+
+void items_batch_begin(struct items_linker *l)
+{
+	items_job_undo(l, 0);
+	l->nfresh = 0;
+	l->napplied = 0;
+}
+
+/* A mark packs the three lengths (each below 2^21 in a batch). */
+size_t items_job_mark(struct items_linker *l)
+{
+	return (size_t)l->nlinks | ((size_t)l->nfresh << 21) | ((size_t)l->ndaily << 42);
+}
+
+void items_job_undo(struct items_linker *l, size_t mark)
+{
+	size_t nl = mark & ((1u << 21) - 1), nf = (mark >> 21) & ((1u << 21) - 1), nd = mark >> 42;
+	while (l->nfresh > nf) {
+		struct slot *s = &l->fresh[--l->nfresh];
+		map_del(l, s->h0, s->h1);
+	}
+	l->nlinks = nl;
+	l->ndaily = nd;
+}
+
+int items_link(struct items_linker *l, struct db *db, int64_t report_id, const char *channel,
+	       const char *const *urls_norm, size_t n, bool new_report, int64_t now)
+{
+	if (new_report) {
+		if (grow((void **)&l->daily_ch, &l->capdaily, l->ndaily + 1, sizeof *l->daily_ch))
+			return HL_ENOMEM;
+		l->daily_ch[l->ndaily++] = channel;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!urls_norm || !urls_norm[i])
+			continue;
+		uint64_t h0, h1;
+		url_hash(urls_norm[i], &h0, &h1);
+		int64_t id = map_get(l, h0, h1);
+		int rc;
+		if (!id) {
+			struct arena a;
+			arena_init(&a, 1u << 16);
+			const char *host = urlnorm_host(urls_norm[i], &a);
+			rc = store_item_insert(db, urls_norm[i], host ? host : "", channel, now, &id);
+			arena_free(&a);
+			if (rc == HL_EEXIST)
+				rc = store_item_find(db, urls_norm[i], &id);
+			if (rc)
+				return rc;
+			if (map_put(l, h0, h1, id) ||
+			    grow((void **)&l->fresh, &l->capfresh, l->nfresh + 1, sizeof *l->fresh))
+				return HL_ENOMEM;
+			l->fresh[l->nfresh++] = (struct slot){h0, h1, id};
+		}
+		rc = store_item_link(db, id, report_id);
+		if (rc == HL_EEXIST)
+			continue; /* the same URL twice in one report */
+		if (rc)
+			return rc;
+		if (grow((void **)&l->links, &l->caplinks, l->nlinks + 1, sizeof *l->links))
+			return HL_ENOMEM;
+		l->links[l->nlinks++] = (struct link){id, report_id};
+	}
+	return 0;
+}
+
+static int link_cmp(const void *a, const void *b)
+{
+	const struct link *x = a, *y = b;
+	if (x->item_id != y->item_id)
+		return x->item_id < y->item_id ? -1 : 1;
+	return x->report_id < y->report_id ? -1 : x->report_id > y->report_id;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* What a linked report becomes when its item already has an outcome. */
+static const char *report_state_for(const char *item_state)
+{
+	if (!item_state || strcmp(item_state, "new") == 0)
+		return NULL;
+	if (strcmp(item_state, "not_illegal") == 0 || strcmp(item_state, "removed") == 0)
+		return "closed";
+	if (strcmp(item_state, "notified") == 0)
+		return "forwarded";
+	return "under_analysis";
+}
+
+int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso)
+{
+	/* reports a day per channel: one row per channel per batch */
+	if (l->ndaily) {
+		qsort(l->daily_ch, l->ndaily, sizeof *l->daily_ch, str_cmp);
+		char day[11];
+		memcpy(day, now_iso, 10);
+		day[10] = '\0';
+		for (size_t i = 0; i < l->ndaily;) {
+			size_t j = i;
+			while (j < l->ndaily && strcmp(l->daily_ch[j], l->daily_ch[i]) == 0)
+				j++;
+			int rc = store_report_daily_add(db, day, l->daily_ch[i], (int64_t)(j - i));
+			if (rc)
+				return rc;
+			i = j;
+		}
+	}
+	if (!l->nlinks)
+		return 0;
+	qsort(l->links, l->nlinks, sizeof *l->links, link_cmp);
+	struct arena a;
+	arena_init(&a, 1u << 24);
+	int rc = 0;
+	for (size_t i = 0; i < l->nlinks && !rc;) {
+		size_t j = i;
+		while (j < l->nlinks && l->links[j].item_id == l->links[i].item_id)
+			j++;
+		const char *state = NULL, *cls = NULL;
+		rc = store_item_bump(db, l->links[i].item_id, (int64_t)(j - i), now, &state, &cls, &a);
+		const char *rs = rc ? NULL : report_state_for(state);
+		for (size_t k = i; rs && k < j && !rc; k++) {
+			rc = store_report_set(db, l->links[k].report_id, rs, NULL, now_iso);
+			if (!rc && cls)
+				rc = store_report_set_classification(db, l->links[k].report_id, cls,
+								     now_iso);
+			if (!rc && !grow((void **)&l->applied, &l->capapplied, l->napplied + 1,
+					 sizeof *l->applied))
+				l->applied[l->napplied++] = (struct applied){
+					l->links[k].report_id,
+					strcmp(rs, "closed") == 0	? "closed"
+					: strcmp(rs, "forwarded") == 0 ? "forwarded"
+									: "under_analysis"};
+		}
+		i = j;
+	}
+	arena_free(&a);
+	return rc;
+}
+
+void items_batch_end(struct items_linker *l, bool committed)
+{
+	if (!committed) {
+		items_job_undo(l, 0);
+		l->napplied = 0;
+	}
+	l->nfresh = 0;
+	l->nlinks = 0;
+	l->ndaily = 0;
+}
+
+const char *items_report_state(struct items_linker *l, int64_t report_id)
+{
+	for (size_t i = 0; i < l->napplied; i++)
+		if (l->applied[i].report_id == report_id)
+			return l->applied[i].state;
+	return NULL;
+}
+
+/* ---- staff ---- */
+
+int items_reminder_due(int64_t notified_at, int64_t reminders_sent, const char *state, int64_t now)
+{
+	static const int64_t after[] = {86400, 3 * 86400, 7 * 86400};
+	if (!state || strcmp(state, "notified") != 0 || !notified_at || reminders_sent >= 3)
+		return 0;
+	return now - notified_at >= after[reminders_sent] ? (int)reminders_sent + 1 : 0;
+}
+
+static void view_from(struct item_view *v, const struct store_item *it)
+{
+	memset(v, 0, sizeof *v);
+	v->id = it->id;
+	v->url = it->url;
+	v->host = it->host;
+	v->state = it->state;
+	v->channel = it->channel;
+	v->classification = it->classification;
+	v->assessed_by = it->assessed_by;
+	v->reopened = it->reopened;
+	v->report_count = it->report_count;
+	v->first_reported_at = it->first_reported_at;
+	v->last_reported_at = it->last_reported_at;
+	v->assessed_at = it->assessed_at;
+	v->notified_at = it->notified_at;
+	v->removed_at = it->removed_at;
+	v->reappeared_at = it->reappeared_at;
+	v->reopened_at = it->reopened_at;
+	v->reminders_sent = it->reminders_sent;
+	v->resolve_state = it->resolve_state;
+	v->addresses = it->addresses;
+	v->country = it->country;
+	v->as_name = it->as_name;
+	v->hosting_note = it->hosting_note;
+	v->asn = it->asn;
+	v->reminder_due = items_reminder_due(it->notified_at, it->reminders_sent, it->state,
+					     items_now());
+}
+
+struct list_ctx {
+	struct item_view *rows;
+	size_t n, max;
+};
+
+static void list_one(void *arg, const struct store_item *it)
+{
+	struct list_ctx *c = arg;
+	if (c->n < c->max)
+		view_from(&c->rows[c->n++], it);
+}
+
+int items_list(struct hotline *hl, const struct items_filter *f, int64_t limit,
+	       struct item_view **rows, size_t *n, struct arena *a)
+{
+	struct list_ctx c = {arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof *c.rows), 0,
+			     (size_t)limit};
+	if (!c.rows)
+		return HL_ENOMEM;
+	struct store_item_filter sf = {f->state, f->open, f->reminders_due, items_now(), f->after};
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_item_list(db, &sf, limit, list_one, &c, a);
+	hotline_db_put(hl, db);
+	*rows = c.rows;
+	*n = c.n;
+	return rc;
+}
+
+int items_get(struct hotline *hl, int64_t id, struct item_view *out, struct arena *a)
+{
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	struct store_item it;
+	int rc = store_item_get(db, id, &it, a);
+	hotline_db_put(hl, db);
+	if (!rc)
+		view_from(out, &it);
+	return rc;
+}
+
+struct numbers_ctx {
+	const char **v;
+	size_t n, max;
+	struct arena *a;
+};
+
+static void number_one(void *arg, int64_t report_id)
+{
+	struct numbers_ctx *c = arg;
+	char num[RECEIPT_NUMBER_SIZE];
+	if (c->n < c->max && receipt_number_for_id((unsigned long long)report_id, num))
+		c->v[c->n++] = arena_strdup(c->a, num);
+}
+
+int items_report_numbers(struct hotline *hl, int64_t id, int64_t limit, const char ***numbers,
+			 size_t *n, struct arena *a)
+{
+	struct numbers_ctx c = {arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(char *)), 0,
+				(size_t)limit, a};
+	if (!c.v)
+		return HL_ENOMEM;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_item_report_ids(db, id, limit, number_one, &c);
+	hotline_db_put(hl, db);
+	*numbers = c.v;
+	*n = c.n;
+	return rc;
+}
+
+struct of_ctx {
+	int64_t ids[REPORT_MAX_URLS * 2];
+	const char *urls[REPORT_MAX_URLS * 2];
+	size_t n;
+	struct arena *a;
+};
+
+static void of_one(void *arg, int64_t id, const char *url)
+{
+	struct of_ctx *c = arg;
+	if (c->n < sizeof c->ids / sizeof c->ids[0]) {
+		c->ids[c->n] = id;
+		c->urls[c->n++] = arena_strdup(c->a, url);
+	}
+}
+
+int items_of_report(struct hotline *hl, int64_t report_id, int64_t **ids, const char ***urls,
+		    size_t *n, struct arena *a)
+{
+	struct of_ctx *c = arena_alloc(a, sizeof *c);
+	if (!c)
+		return HL_ENOMEM;
+	c->n = 0;
+	c->a = a;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_item_of_report(db, report_id, of_one, c, a);
+	hotline_db_put(hl, db);
+	*ids = c->ids;
+	*urls = c->urls;
+	*n = c->n;
+	return rc;
+}
+
+static bool all_digits(const char *s, size_t max)
+{
+	size_t n = 0;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n > 0 && n <= max;
+}
+
+static bool country_ok(const char *s)
+{
+	return s && strlen(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+static const char *upper2(const char *s, struct arena *a)
+{
+	if (!s || strlen(s) != 2)
+		return s;
+	char *u = arena_strdup(a, s);
+	if (u)
+		for (char *p = u; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 32);
+	return u;
+}
+
+/* The first field's value of a classification, for statistics. */
+static const char *class_key_of(const struct classify_scheme *s,
+				const char *(*get)(void *arg, const char *name), void *arg)
+{
+	if (!s || !s->nfields)
+		return NULL;
+	const char *v = get(arg, s->fields[0].name);
+	return v && *v ? v : NULL;
+}
+
+static int act_time(const char *(*get)(void *, const char *), void *arg, int64_t *at,
+		    const char **code, const char **field)
+{
+	const char *s = get(arg, "at");
+	*at = items_now();
+	if (!s || !*s)
+		return 0;
+	int64_t t;
+	*field = "at";
+	if (!items_parse_time(s, &t)) {
+		*code = "invalid";
+		return HL_EINVAL;
+	}
+	if (t > *at + 60) {
+		*code = "future";
+		return HL_EINVAL;
+	}
+	*at = t;
+	return 0;
+}
+
+int items_act(struct hotline *hl, const struct staff_who *who, int64_t id, const char *action,
+	      const char *(*get)(void *arg, const char *name), void *arg, const char **code,
+	      const char **field, struct arena *a)
+{
+	*code = NULL;
+	*field = NULL;
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	if (db_begin(db)) {
+		hotline_db_put(hl, db);
+		return HL_EIO;
+	}
+	struct store_item it;
+	int rc = store_item_get(db, id, &it, a);
+	char now_iso[21];
+	time_now_iso(now_iso);
+	int64_t now = items_now();
+	char detail[256] = "";
+	if (rc) {
+		/* not found */
+	} else if (strcmp(action, "assess") == 0) {
+		const char *outcome = get(arg, "outcome");
+		*field = "outcome";
+		const char *json = NULL, *bad = NULL;
+		if (!outcome || (strcmp(outcome, "illegal") != 0 && strcmp(outcome, "not_illegal") != 0)) {
+			*code = outcome && *outcome ? "invalid" : "required";
+			rc = HL_EINVAL;
+		} else if (strcmp(outcome, "illegal") == 0 &&
+			   classify_check(hl->scheme, get, arg, &json, &bad, a)) {
+			*field = bad;
+			*code = "invalid";
+			rc = HL_EINVAL;
+		} else if (strcmp(it.state, "new") != 0 && !it.reopened &&
+			   strcmp(it.state, "illegal") != 0 && strcmp(it.state, "not_illegal") != 0) {
+			/* notified or removed: re-assessing goes through re-appearance */
+			*code = "transition";
+			rc = HL_EINVAL;
+		} else {
+			const char *key = strcmp(outcome, "illegal") == 0
+						  ? class_key_of(hl->scheme, get, arg)
+						  : "not_illegal";
+			/* an item re-opened after its notice keeps its notice state */
+			const char *to = outcome;
+			if (it.reopened && (strcmp(it.state, "notified") == 0 ||
+					    strcmp(it.state, "removed") == 0) &&
+			    strcmp(outcome, "illegal") == 0)
+				to = it.state;
+			rc = store_item_assess(db, id, to, json, key, who->name, now);
+			int64_t nrep = 0;
+			if (!rc)
+				rc = store_item_apply_reports(db, id, report_state_for(to), json, now_iso,
+							      &nrep);
+			snprintf(detail, sizeof detail, "%s; reports=%" PRId64, outcome, nrep);
+		}
+	} else if (strcmp(action, "removed") == 0 || strcmp(action, "reappeared") == 0) {
+		bool removed = action[0] == 'r' && action[2] == 'm';
+		int64_t at;
+		rc = act_time(get, arg, &at, code, field);
+		if (!rc && removed && strcmp(it.state, "notified") != 0 &&
+		    strcmp(it.state, "illegal") != 0) {
+			*code = "transition", *field = "state", rc = HL_EINVAL;
+		} else if (!rc && !removed && strcmp(it.state, "removed") != 0) {
+			*code = "transition", *field = "state", rc = HL_EINVAL;
+		} else if (!rc && removed && it.notified_at && at < it.notified_at) {
+			*code = "before_notice", *field = "at", rc = HL_EINVAL;
+		}
+		if (!rc)
+			rc = store_item_step(db, id, removed ? "removed" : "reappeared", at);
+		int64_t nrep = 0;
+		if (!rc)
+			rc = store_item_apply_reports(db, id, removed ? "closed" : "under_analysis", NULL,
+						      now_iso, &nrep);
+		char when[21];
+		items_format_time(at, when);
+		snprintf(detail, sizeof detail, "at=%s", when);
+	} else if (strcmp(action, "hosting") == 0) {
+		const char *country = upper2(report_trim(get(arg, "country"), a), a);
+		const char *asn_s = report_trim(get(arg, "asn"), a);
+		const char *as_name = report_trim(get(arg, "as_name"), a);
+		const char *addrs = report_trim(get(arg, "addresses"), a);
+		const char *note = report_trim(get(arg, "note"), a);
+		if (asn_s && (asn_s[0] == 'A' || asn_s[0] == 'a') && (asn_s[1] == 'S' || asn_s[1] == 's'))
+			asn_s += 2;
+		if (country && !country_ok(country)) {
+			*field = "country", *code = "invalid", rc = HL_EINVAL;
+		} else if (asn_s && !all_digits(asn_s, 10)) {
+			*field = "asn", *code = "invalid", rc = HL_EINVAL;
+		} else if ((as_name && strlen(as_name) > 200) || (addrs && strlen(addrs) > 1000) ||
+			   (note && strlen(note) > 2000)) {
+			*field = "note", *code = "too_long", rc = HL_EINVAL;
+		} else if ((as_name && utf8_has_controls(as_name, false)) ||
+			   (addrs && utf8_has_controls(addrs, false)) ||
+			   (note && utf8_has_controls(note, true))) {
+			*field = "note", *code = "control_chars", rc = HL_EINVAL;
+		} else {
+			int64_t asn = asn_s ? strtoll(asn_s, NULL, 10) : 0;
+			if (asn > 4294967295LL) {
+				*field = "asn", *code = "invalid", rc = HL_EINVAL;
+			} else {
+				rc = store_item_set_hosting(db, id, NULL, addrs, country, asn, as_name,
+							    note, true, now);
+				snprintf(detail, sizeof detail, "country=%s asn=%" PRId64,
+					 country ? country : "", asn);
+			}
+		}
+	} else {
+		rc = HL_EINVAL;
+		*code = "invalid";
+	}
+	if (!rc) {
+		char obj[24];
+		snprintf(obj, sizeof obj, "%" PRId64, id);
+		char act[48];
+		snprintf(act, sizeof act, "item.%s", action);
+		rc = audit_append_db(db, who->actor, act, "item", obj, detail);
+	}
+	if (rc || db_commit(db)) {
+		db_rollback(db);
+		rc = rc ? rc : HL_EIO;
+	}
+	hotline_db_put(hl, db);
+	return rc;
+}

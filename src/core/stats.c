@@ -1,0 +1,481 @@
+/* stats.c — the figures of how fast material comes down (see stats.h). */
+#include "stats.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/items.h"
+#include "db.h"
+#include "err.h"
+#include "store/items.h"
+
+const char *const stats_dims[STATS_DIMS] = {"channel", "classification", "country", "network"};
+const char *const stats_spans[STATS_SPANS] = {"report_to_assessment", "assessment_to_notice",
+					      "notice_to_removal", "report_to_removal"};
+
+struct rec {
+	int64_t first, span[STATS_SPANS]; /* span < 0: not reached */
+	int64_t reports;
+	bool illegal, removed;
+	uint32_t key[STATS_DIMS]; /* group ids, one per dimension */
+};
+
+/* The distinct keys of one dimension: an open-addressing table of ids. */
+struct keyset {
+	char **names; /* by id */
+	uint32_t n, cap;
+	uint32_t *slots; /* id + 1, 0 empty; tcap a power of two */
+	uint32_t tcap;
+};
+
+struct collect {
+	struct rec *v;
+	size_t n, cap;
+	struct keyset ks[STATS_DIMS];
+	int err;
+};
+
+static uint64_t key_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static uint32_t intern(struct collect *c, int dim, const char *s)
+{
+	struct keyset *k = &c->ks[dim];
+	if (!s || !*s)
+		s = "unknown";
+	if ((k->n + 1) * 2 > k->tcap) {
+		uint32_t ncap = k->tcap ? k->tcap * 2 : 64;
+		uint32_t *ns = calloc(ncap, sizeof *ns);
+		if (!ns) {
+			c->err = HL_ENOMEM;
+			return 0;
+		}
+		for (uint32_t i = 0; i < k->n; i++) {
+			uint32_t j = (uint32_t)key_hash(k->names[i]) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = i + 1;
+		}
+		free(k->slots);
+		k->slots = ns;
+		k->tcap = ncap;
+	}
+	uint32_t j = (uint32_t)key_hash(s) & (k->tcap - 1);
+	while (k->slots[j]) {
+		if (strcmp(k->names[k->slots[j] - 1], s) == 0)
+			return k->slots[j] - 1;
+		j = (j + 1) & (k->tcap - 1);
+	}
+	if (k->n == k->cap) {
+		uint32_t ncap = k->cap ? k->cap * 2 : 64;
+		char **nn = realloc(k->names, ncap * sizeof *nn);
+		if (!nn) {
+			c->err = HL_ENOMEM;
+			return 0;
+		}
+		k->names = nn;
+		k->cap = ncap;
+	}
+	k->names[k->n] = strdup(s);
+	if (!k->names[k->n]) {
+		c->err = HL_ENOMEM;
+		return 0;
+	}
+	k->slots[j] = k->n + 1;
+	return k->n++;
+}
+
+static void collect_one(void *arg, const struct store_stat_item *s)
+{
+	struct collect *c = arg;
+	if (c->err)
+		return;
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 4096;
+		struct rec *nv = realloc(c->v, ncap * sizeof *nv);
+		if (!nv) {
+			c->err = HL_ENOMEM;
+			return;
+		}
+		c->v = nv;
+		c->cap = ncap;
+	}
+	struct rec *r = &c->v[c->n++];
+	r->first = s->first_reported_at;
+	r->reports = s->report_count;
+	r->illegal = s->state && (strcmp(s->state, "illegal") == 0 ||
+				  strcmp(s->state, "notified") == 0 || strcmp(s->state, "removed") == 0);
+	r->removed = s->removed_at > 0;
+	r->span[0] = s->assessed_at ? s->assessed_at - s->first_reported_at : -1;
+	r->span[1] = s->notified_at && s->assessed_at ? s->notified_at - s->assessed_at : -1;
+	r->span[2] = s->removed_at && s->notified_at ? s->removed_at - s->notified_at : -1;
+	r->span[3] = s->removed_at ? s->removed_at - s->first_reported_at : -1;
+	for (int k = 0; k < STATS_SPANS; k++)
+		if (r->span[k] < -1)
+			r->span[k] = 0; /* a clock set back: count it as instant */
+	char net[300];
+	if (s->asn)
+		snprintf(net, sizeof net, "AS%" PRId64 "%s%s", s->asn, s->as_name ? " " : "",
+			 s->as_name ? s->as_name : "");
+	r->key[0] = intern(c, 0, s->channel);
+	r->key[1] = intern(c, 1, s->class_key);
+	r->key[2] = intern(c, 2, s->country);
+	r->key[3] = intern(c, 3, s->asn ? net : NULL);
+}
+
+/* The k-th smallest (0-based) of v[0..n), moving elements (quickselect). */
+static int64_t select_kth(int64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		int64_t pivot = v[lo + (hi - lo) / 2];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
+}
+
+/* Nearest rank: the ceil(pct/100 * n)-th smallest. */
+static int64_t rank(int64_t *v, size_t n, int pct)
+{
+	if (!n)
+		return 0;
+	size_t k = (size_t)((pct * n + 99) / 100);
+	return select_kth(v, n, k ? k - 1 : 0);
+}
+
+/* Fills row from the records idx[0..n). */
+static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, size_t n,
+		    int64_t *scratch)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rec *r = &v[idx ? idx[i] : i];
+		row->items++;
+		row->reports += r->reports;
+		row->illegal += r->illegal;
+		row->removed += r->removed;
+		if (r->illegal && r->span[3] >= 0) {
+			row->within[0] += r->span[3] <= 86400;
+			row->within[1] += r->span[3] <= 3 * 86400;
+			row->within[2] += r->span[3] <= 7 * 86400;
+		}
+	}
+	for (int k = 0; k < STATS_SPANS; k++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct rec *r = &v[idx ? idx[i] : i];
+			if (r->span[k] >= 0)
+				scratch[m++] = r->span[k];
+		}
+		row->n[k] = (int64_t)m;
+		row->p50[k] = rank(scratch, m, 50);
+		row->p90[k] = rank(scratch, m, 90);
+	}
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b, void *arg)
+{
+	char **names = arg;
+	return strcmp(names[*(const uint32_t *)a], names[*(const uint32_t *)b]);
+}
+
+/* The period an item falls in, by arithmetic rather than search. */
+static struct stats_period *period_at(struct stats *s, int64_t t)
+{
+	if (t < s->from || t >= s->to || !s->nperiods)
+		return NULL;
+	size_t k;
+	if (!s->monthly) {
+		k = (size_t)((t - s->from) / 86400);
+	} else {
+		time_t a = (time_t)s->from, b = (time_t)t;
+		struct tm ta, tb;
+		gmtime_r(&a, &ta);
+		gmtime_r(&b, &tb);
+		k = (size_t)((tb.tm_year - ta.tm_year) * 12 + (tb.tm_mon - ta.tm_mon));
+	}
+	return k < s->nperiods ? &s->periods[k] : NULL;
+}
+
+struct daily_ctx {
+	struct stats *s;
+	struct stats_row *ch;
+	size_t nch;
+	int err;
+};
+
+static struct stats_period *period_of(struct stats *s, const char *day)
+{
+	char label[11];
+	snprintf(label, sizeof label, "%.*s", s->monthly ? 7 : 10, day);
+	for (size_t i = 0; i < s->nperiods; i++)
+		if (strcmp(s->periods[i].label, label) == 0)
+			return &s->periods[i];
+	return NULL;
+}
+
+static void daily_one(void *arg, const char *day, const char *channel, int64_t n)
+{
+	struct daily_ctx *d = arg;
+	struct stats_period *p = period_of(d->s, day);
+	if (p)
+		p->reports += n;
+	d->s->reports_total += n;
+	for (size_t i = 0; i < d->nch; i++)
+		if (strcmp(d->ch[i].key, channel) == 0) {
+			d->ch[i].reports += n;
+			return;
+		}
+	if (d->nch < 8) {
+		d->ch[d->nch].key = strdup(channel);
+		d->ch[d->nch++].reports = n;
+	}
+}
+
+int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+	s->from = from;
+	s->to = to;
+	s->overall.key = "all";
+	struct collect c = {0};
+	struct db *db = hotline_db(hl);
+	if (!db)
+		return HL_EIO;
+	int rc = store_stat_items(db, from, to, collect_one, &c);
+	if (!rc)
+		rc = c.err;
+	/* periods: days for up to 62 days, else months */
+	s->monthly = to - from > 62 * 86400;
+	size_t maxp = s->monthly ? (size_t)((to - from) / (28 * 86400) + 2)
+				 : (size_t)((to - from) / 86400 + 2);
+	if (!rc && maxp > 100000)
+		rc = HL_ETOOBIG;
+	if (!rc) {
+		s->periods = calloc(maxp, sizeof *s->periods);
+		if (!s->periods)
+			rc = HL_ENOMEM;
+	}
+	for (int64_t t = from; !rc && t < to; t += 86400) {
+		char iso[21];
+		items_format_time(t, iso);
+		iso[s->monthly ? 7 : 10] = '\0';
+		if ((s->nperiods == 0 || strcmp(s->periods[s->nperiods - 1].label, iso) != 0) &&
+		    s->nperiods < maxp)
+			memcpy(s->periods[s->nperiods++].label, iso, 11);
+	}
+	s->report_channels = calloc(8, sizeof *s->report_channels);
+	if (!rc && !s->report_channels)
+		rc = HL_ENOMEM;
+	if (!rc) {
+		char fd[21], td[21];
+		items_format_time(from, fd);
+		items_format_time(to - 1, td);
+		fd[10] = td[10] = '\0';
+		struct daily_ctx d = {s, s->report_channels, 0, 0};
+		rc = store_stat_daily(db, fd, td, daily_one, &d);
+		s->nreport_channels = d.nch;
+	}
+	hotline_db_put(hl, db);
+	int64_t *scratch = rc ? NULL : malloc((c.n ? c.n : 1) * sizeof *scratch);
+	size_t *idx = rc ? NULL : malloc((c.n ? c.n : 1) * sizeof *idx);
+	if (!rc && (!scratch || !idx))
+		rc = HL_ENOMEM;
+	if (!rc) {
+		fill_row(&s->overall, c.v, NULL, c.n, scratch);
+		for (size_t i = 0; i < c.n; i++) {
+			struct stats_period *p = period_at(s, c.v[i].first);
+			if (p)
+				p->items++;
+		}
+		for (int d = 0; d < STATS_DIMS && !rc; d++) {
+			/* records grouped by key id (a counting sort), groups in key order */
+			uint32_t ng = c.ks[d].n;
+			size_t *start = calloc((size_t)ng + 1, sizeof *start);
+			uint32_t *order = malloc((ng ? ng : 1) * sizeof *order);
+			s->by[d] = calloc(ng ? ng : 1, sizeof *s->by[d]);
+			if (!start || !order || !s->by[d]) {
+				free(start);
+				free(order);
+				rc = HL_ENOMEM;
+				break;
+			}
+			for (size_t i = 0; i < c.n; i++)
+				start[c.v[i].key[d] + 1]++;
+			for (uint32_t g = 0; g < ng; g++)
+				start[g + 1] += start[g];
+			for (size_t i = 0; i < c.n; i++)
+				idx[start[c.v[i].key[d]]++] = i;
+			for (uint32_t g = ng; g > 0; g--)
+				start[g] = start[g - 1];
+			start[0] = 0;
+			for (uint32_t g = 0; g < ng; g++)
+				order[g] = g;
+			qsort_r(order, ng, sizeof *order, cmp_name, c.ks[d].names);
+			for (uint32_t o = 0; o < ng; o++) {
+				uint32_t g = order[o];
+				struct stats_row *row = &s->by[d][s->nby[d]++];
+				row->key = strdup(c.ks[d].names[g]);
+				fill_row(row, c.v, idx + start[g], start[g + 1] - start[g], scratch);
+			}
+			free(start);
+			free(order);
+		}
+	}
+	free(scratch);
+	free(idx);
+	free(c.v);
+	for (int d = 0; d < STATS_DIMS; d++) {
+		for (uint32_t i = 0; i < c.ks[d].n; i++)
+			free(c.ks[d].names[i]);
+		free(c.ks[d].names);
+		free(c.ks[d].slots);
+	}
+	if (rc)
+		stats_free(s);
+	return rc;
+}
+
+void stats_free(struct stats *s)
+{
+	for (int d = 0; d < STATS_DIMS; d++) {
+		for (size_t i = 0; i < s->nby[d]; i++)
+			free((char *)s->by[d][i].key);
+		free(s->by[d]);
+		s->by[d] = NULL;
+		s->nby[d] = 0;
+	}
+	for (size_t i = 0; i < s->nreport_channels; i++)
+		free((char *)s->report_channels[i].key);
+	free(s->report_channels);
+	s->report_channels = NULL;
+	s->nreport_channels = 0;
+	free(s->periods);
+	s->periods = NULL;
+	s->nperiods = 0;
+}
+
+/* CSV: a key may hold a comma or a quote (network names): quote it. */
+static int csv_key(struct buf *b, const char *k)
+{
+	if (!strpbrk(k, ",\"\n\r"))
+		return buf_puts(b, k);
+	int rc = buf_putc(b, '"');
+	for (; *k && !rc; k++)
+		rc = *k == '"' ? buf_puts(b, "\"\"") : buf_putc(b, *k);
+	return rc || buf_putc(b, '"');
+}
+
+static int csv_row(struct buf *b, const char *dim, const struct stats_row *r)
+{
+	int rc = buf_puts(b, dim) || buf_putc(b, ',') || csv_key(b, r->key);
+	rc = rc || buf_printf(b, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64, r->items,
+			      r->reports, r->illegal, r->removed) < 0;
+	for (int k = 0; k < 3 && !rc; k++)
+		rc = buf_printf(b, ",%" PRId64, r->within[k]) < 0;
+	for (int k = 0; k < STATS_SPANS && !rc; k++)
+		rc = buf_printf(b, ",%" PRId64 ",%" PRId64 ",%" PRId64, r->n[k], r->p50[k],
+				r->p90[k]) < 0;
+	return rc || buf_putc(b, '\n');
+}
+
+int stats_csv(const struct stats *s, struct buf *b)
+{
+	int rc = buf_puts(b, "dimension,key,items,reports,illegal,removed,"
+			     "removed_within_1d,removed_within_3d,removed_within_7d");
+	for (int k = 0; k < STATS_SPANS && !rc; k++)
+		rc = buf_printf(b, ",%s_n,%s_p50_s,%s_p90_s", stats_spans[k], stats_spans[k],
+				stats_spans[k]) < 0;
+	rc = rc || buf_putc(b, '\n') || csv_row(b, "all", &s->overall);
+	for (int d = 0; d < STATS_DIMS && !rc; d++)
+		for (size_t i = 0; i < s->nby[d] && !rc; i++)
+			rc = csv_row(b, stats_dims[d], &s->by[d][i]);
+	for (size_t i = 0; i < s->nperiods && !rc; i++)
+		rc = buf_printf(b, "%s,%s,%" PRId64 ",%" PRId64 ",,,,,%s\n",
+				s->monthly ? "month" : "day", s->periods[i].label, s->periods[i].items,
+				s->periods[i].reports, ",,,,,,,,,,,") < 0;
+	for (size_t i = 0; i < s->nreport_channels && !rc; i++)
+		rc = buf_printf(b, "reports_by_channel,%s,,%" PRId64 ",,,,,%s\n",
+				s->report_channels[i].key, s->report_channels[i].reports,
+				",,,,,,,,,,,") < 0;
+	return rc ? HL_ETOOBIG : 0;
+}
+
+static json_t *row_json(const struct stats_row *r)
+{
+	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "key", r->key, "items",
+			      (json_int_t)r->items, "reports", (json_int_t)r->reports, "illegal",
+			      (json_int_t)r->illegal, "removed", (json_int_t)r->removed);
+	json_t *w = json_object();
+	static const char *const wn[3] = {"1d", "3d", "7d"};
+	for (int k = 0; k < 3; k++) {
+		json_object_set_new(w, wn[k], json_integer(r->within[k]));
+		json_object_set_new(w, k == 0 ? "share_1d" : k == 1 ? "share_3d" : "share_7d",
+				    json_real(r->illegal ? (double)r->within[k] / (double)r->illegal
+							 : 0.0));
+	}
+	json_object_set_new(o, "removed_within", w);
+	json_t *sp = json_object();
+	for (int k = 0; k < STATS_SPANS; k++)
+		json_object_set_new(sp, stats_spans[k],
+				    json_pack("{s:I, s:I, s:I}", "n", (json_int_t)r->n[k], "median_s",
+					      (json_int_t)r->p50[k], "p90_s", (json_int_t)r->p90[k]));
+	json_object_set_new(o, "times", sp);
+	return o;
+}
+
+json_t *stats_json(const struct stats *s)
+{
+	char f[21], t[21];
+	items_format_time(s->from, f);
+	items_format_time(s->to, t);
+	json_t *o = json_pack("{s:s, s:s, s:o}", "from", f, "to", t, "overall", row_json(&s->overall));
+	for (int d = 0; d < STATS_DIMS; d++) {
+		json_t *arr = json_array();
+		for (size_t i = 0; i < s->nby[d]; i++)
+			json_array_append_new(arr, row_json(&s->by[d][i]));
+		json_object_set_new(o, stats_dims[d], arr);
+	}
+	json_t *per = json_array();
+	for (size_t i = 0; i < s->nperiods; i++)
+		json_array_append_new(per, json_pack("{s:s, s:I, s:I}", "period", s->periods[i].label,
+						     "items", (json_int_t)s->periods[i].items,
+						     "reports", (json_int_t)s->periods[i].reports));
+	json_object_set_new(o, s->monthly ? "months" : "days", per);
+	json_t *rc = json_object();
+	for (size_t i = 0; i < s->nreport_channels; i++)
+		json_object_set_new(rc, s->report_channels[i].key,
+				    json_integer(s->report_channels[i].reports));
+	json_object_set_new(o, "reports_by_channel", rc);
+	json_object_set_new(o, "reports_total", json_integer(s->reports_total));
+	return o;
+}
