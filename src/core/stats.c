@@ -16,11 +16,14 @@ const char *const stats_dims[STATS_DIMS] = {"channel", "classification", "countr
 const char *const stats_spans[STATS_SPANS] = {"report_to_assessment", "assessment_to_notice",
 					      "notice_to_removal", "report_to_removal"};
 
+/* What the figures need of one item, kept small (24 bytes) because each
+ * dimension's groups read the records in no useful order. Spans are in
+ * seconds (clamped to about 68 years); the first-report time and the
+ * group ids live in arrays of their own (collect.first, collect.key). */
 struct rec {
-	int64_t first, span[STATS_SPANS]; /* span < 0: not reached */
-	int64_t reports;
-	bool illegal, removed;
-	uint32_t key[STATS_DIMS]; /* group ids, one per dimension */
+	int32_t span[STATS_SPANS]; /* < 0: not reached */
+	int32_t reports;
+	uint8_t illegal, removed;
 };
 
 /* The distinct keys of one dimension: an open-addressing table of ids. */
@@ -31,10 +34,21 @@ struct keyset {
 	uint32_t tcap;
 };
 
+/* Networks seen, by AS number, so the "AS64500 Name" key is made once per
+ * network rather than once per item. */
+#define ASN_SLOTS 4096
+struct asn_slot {
+	int64_t asn; /* 0: empty */
+	uint32_t key;
+};
+
 struct collect {
 	struct rec *v;
+	int64_t *first;           /* first-report time, by record */
+	uint32_t *key[STATS_DIMS]; /* group ids, by dimension and record */
 	size_t n, cap;
 	struct keyset ks[STATS_DIMS];
+	struct asn_slot asn[ASN_SLOTS];
 	int err;
 };
 
@@ -101,34 +115,62 @@ static void collect_one(void *arg, const struct store_stat_item *s)
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 4096;
 		struct rec *nv = realloc(c->v, ncap * sizeof *nv);
-		if (!nv) {
+		if (nv)
+			c->v = nv;
+		int64_t *nf = nv ? realloc(c->first, ncap * sizeof *nf) : NULL;
+		if (nf)
+			c->first = nf;
+		bool ok = nv && nf;
+		for (int d = 0; ok && d < STATS_DIMS; d++) {
+			uint32_t *nk = realloc(c->key[d], ncap * sizeof *nk);
+			if (nk)
+				c->key[d] = nk;
+			ok = nk != NULL;
+		}
+		if (!ok) {
 			c->err = HL_ENOMEM;
 			return;
 		}
-		c->v = nv;
 		c->cap = ncap;
 	}
-	struct rec *r = &c->v[c->n++];
-	r->first = s->first_reported_at;
-	r->reports = s->report_count;
+	size_t at = c->n++;
+	struct rec *r = &c->v[at];
+	c->first[at] = s->first_reported_at;
 	r->illegal = s->state && (strcmp(s->state, "illegal") == 0 ||
 				  strcmp(s->state, "notified") == 0 || strcmp(s->state, "removed") == 0);
 	r->removed = s->removed_at > 0;
-	r->span[0] = s->assessed_at ? s->assessed_at - s->first_reported_at : -1;
-	r->span[1] = s->notified_at && s->assessed_at ? s->notified_at - s->assessed_at : -1;
-	r->span[2] = s->removed_at && s->notified_at ? s->removed_at - s->notified_at : -1;
-	r->span[3] = s->removed_at ? s->removed_at - s->first_reported_at : -1;
-	for (int k = 0; k < STATS_SPANS; k++)
-		if (r->span[k] < -1)
-			r->span[k] = 0; /* a clock set back: count it as instant */
+	int64_t span[STATS_SPANS] = {
+		s->assessed_at ? s->assessed_at - s->first_reported_at : -1,
+		s->notified_at && s->assessed_at ? s->notified_at - s->assessed_at : -1,
+		s->removed_at && s->notified_at ? s->removed_at - s->notified_at : -1,
+		s->removed_at ? s->removed_at - s->first_reported_at : -1};
+	for (int k = 0; k < STATS_SPANS; k++) {
+		if (span[k] < -1)
+			span[k] = 0; /* a clock set back: count it as instant */
+		r->span[k] = span[k] > INT32_MAX ? INT32_MAX : (int32_t)span[k];
+	}
+	r->reports = s->report_count > INT32_MAX ? INT32_MAX : (int32_t)s->report_count;
+	c->key[0][at] = intern(c, 0, s->channel);
+	c->key[1][at] = intern(c, 1, s->class_key);
+	c->key[2][at] = intern(c, 2, s->country);
+	struct asn_slot *slot = NULL;
+	if (s->asn) {
+		/* one slot per AS number; a collision falls back to the string */
+		slot = &c->asn[((uint64_t)s->asn * 0x9E3779B97F4A7C15ULL) >> 52];
+		if (slot->asn == s->asn) {
+			c->key[3][at] = slot->key;
+			return;
+		}
+	}
 	char net[300];
 	if (s->asn)
 		snprintf(net, sizeof net, "AS%" PRId64 "%s%s", s->asn, s->as_name ? " " : "",
 			 s->as_name ? s->as_name : "");
-	r->key[0] = intern(c, 0, s->channel);
-	r->key[1] = intern(c, 1, s->class_key);
-	r->key[2] = intern(c, 2, s->country);
-	r->key[3] = intern(c, 3, s->asn ? net : NULL);
+	c->key[3][at] = intern(c, 3, s->asn ? net : NULL);
+	if (slot && !slot->asn) {
+		slot->asn = s->asn;
+		slot->key = c->key[3][at];
+	}
 }
 
 /* The k-th smallest (0-based) of v[0..n), moving elements (quickselect). */
@@ -172,10 +214,16 @@ static int64_t rank(int64_t *v, size_t n, int pct)
 	return select_kth(v, n, k ? k - 1 : 0);
 }
 
-/* Fills row from the records idx[0..n). */
+/* Fills row from the records idx[0..n), in one pass over them (the
+ * records are read through idx in no useful order: each is touched once);
+ * scratch holds STATS_SPANS * n values. */
 static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, size_t n,
 		    int64_t *scratch)
 {
+	size_t m[STATS_SPANS] = {0};
+	int64_t *col[STATS_SPANS];
+	for (int k = 0; k < STATS_SPANS; k++)
+		col[k] = scratch + (size_t)k * n;
 	for (size_t i = 0; i < n; i++) {
 		const struct rec *r = &v[idx ? idx[i] : i];
 		row->items++;
@@ -187,17 +235,14 @@ static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, siz
 			row->within[1] += r->span[3] <= 3 * 86400;
 			row->within[2] += r->span[3] <= 7 * 86400;
 		}
+		for (int k = 0; k < STATS_SPANS; k++)
+			if (r->span[k] >= 0)
+				col[k][m[k]++] = r->span[k];
 	}
 	for (int k = 0; k < STATS_SPANS; k++) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct rec *r = &v[idx ? idx[i] : i];
-			if (r->span[k] >= 0)
-				scratch[m++] = r->span[k];
-		}
-		row->n[k] = (int64_t)m;
-		row->p50[k] = rank(scratch, m, 50);
-		row->p90[k] = rank(scratch, m, 90);
+		row->n[k] = (int64_t)m[k];
+		row->p50[k] = rank(col[k], m[k], 50);
+		row->p90[k] = rank(col[k], m[k], 90);
 	}
 	return 0;
 }
@@ -217,11 +262,16 @@ static struct stats_period *period_at(struct stats *s, int64_t t)
 	if (!s->monthly) {
 		k = (size_t)((t - s->from) / 86400);
 	} else {
-		time_t a = (time_t)s->from, b = (time_t)t;
-		struct tm ta, tb;
-		gmtime_r(&a, &ta);
-		gmtime_r(&b, &tb);
-		k = (size_t)((tb.tm_year - ta.tm_year) * 12 + (tb.tm_mon - ta.tm_mon));
+		/* the last period whose first day is not after t */
+		size_t lo = 0, hi = s->nperiods;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (s->periods[mid].start <= t)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		k = lo;
 	}
 	return k < s->nperiods ? &s->periods[k] : NULL;
 }
@@ -290,8 +340,10 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 		items_format_time(t, iso);
 		iso[s->monthly ? 7 : 10] = '\0';
 		if ((s->nperiods == 0 || strcmp(s->periods[s->nperiods - 1].label, iso) != 0) &&
-		    s->nperiods < maxp)
-			memcpy(s->periods[s->nperiods++].label, iso, 11);
+		    s->nperiods < maxp) {
+			memcpy(s->periods[s->nperiods].label, iso, 11);
+			s->periods[s->nperiods++].start = t;
+		}
 	}
 	s->report_channels = calloc(8, sizeof *s->report_channels);
 	if (!rc && !s->report_channels)
@@ -306,14 +358,14 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 		s->nreport_channels = d.nch;
 	}
 	hotline_db_put(hl, db);
-	int64_t *scratch = rc ? NULL : malloc((c.n ? c.n : 1) * sizeof *scratch);
+	int64_t *scratch = rc ? NULL : malloc((c.n ? c.n : 1) * STATS_SPANS * sizeof *scratch);
 	size_t *idx = rc ? NULL : malloc((c.n ? c.n : 1) * sizeof *idx);
 	if (!rc && (!scratch || !idx))
 		rc = HL_ENOMEM;
 	if (!rc) {
 		fill_row(&s->overall, c.v, NULL, c.n, scratch);
 		for (size_t i = 0; i < c.n; i++) {
-			struct stats_period *p = period_at(s, c.v[i].first);
+			struct stats_period *p = period_at(s, c.first[i]);
 			if (p)
 				p->items++;
 		}
@@ -330,11 +382,11 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 				break;
 			}
 			for (size_t i = 0; i < c.n; i++)
-				start[c.v[i].key[d] + 1]++;
+				start[c.key[d][i] + 1]++;
 			for (uint32_t g = 0; g < ng; g++)
 				start[g + 1] += start[g];
 			for (size_t i = 0; i < c.n; i++)
-				idx[start[c.v[i].key[d]]++] = i;
+				idx[start[c.key[d][i]]++] = i;
 			for (uint32_t g = ng; g > 0; g--)
 				start[g] = start[g - 1];
 			start[0] = 0;
@@ -354,6 +406,9 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 	free(scratch);
 	free(idx);
 	free(c.v);
+	free(c.first);
+	for (int d = 0; d < STATS_DIMS; d++)
+		free(c.key[d]);
 	for (int d = 0; d < STATS_DIMS; d++) {
 		for (uint32_t i = 0; i < c.ks[d].n; i++)
 			free(c.ks[d].names[i]);

@@ -29,6 +29,7 @@ struct stats_row {
 
 struct stats_period {
 	char label[11]; /* YYYY-MM-DD or YYYY-MM */
+	int64_t start;  /* the first second of the period that lies in [from, to) */
 	int64_t items, reports;
 };
 
