@@ -24,6 +24,7 @@ static const struct subcommand commands[] = {
 	{"apikey", cmd_apikey, "API keys for the console's API: add, list, revoke"},
 	{"audit", cmd_audit, "verify and read the hash-chained audit log"},
 	{"stats", cmd_stats, "statistics of online material: --from DATE --to DATE --format csv|json"},
+	{"mail", cmd_mail, "e-mail: ingest reports (stdin or a Maildir), the outgoing queue"},
 	{NULL, NULL, NULL},
 };
 

@@ -15,6 +15,7 @@
 #include "hotline.h"
 #include "i18n.h"
 #include "log.h"
+#include "mailout.h"
 #include "server.h"
 
 static void serve_help(void)
@@ -133,8 +134,16 @@ int cmd_serve(int argc, char **argv)
 		i18n_free();
 		return EXIT_RUNTIME;
 	}
+	/* e-mail: the sender of the outgoing queue, when a relay is configured */
+	if (mailout_start(&hl)) {
+		fprintf(stderr, "hotline serve: the mail settings (mail.*) of the profile are unusable\n");
+		hotline_close(&hl);
+		i18n_free();
+		return EXIT_RUNTIME;
+	}
 	struct server *srv;
 	if (server_start(&hl, &so, &srv)) {
+		mailout_stop();
 		hotline_close(&hl);
 		i18n_free();
 		return EXIT_RUNTIME;
@@ -155,6 +164,7 @@ int cmd_serve(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	log_info("stopping");
 	server_stop(srv);
+	mailout_stop();
 	hotline_close(&hl);
 	i18n_free();
 	return 0;

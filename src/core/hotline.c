@@ -314,15 +314,19 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 	if (routing_seed(hl))
 		log_error("directory: the sample could not be loaded");
 	if (opt->start_intake) {
-		if (hosting_open(hl, &hl->hosting) || hosting_start(hl->hosting)) {
-			hotline_close(hl);
-			return HL_EIO;
+		int qrc = 0;
+		if (!opt->no_queue) {
+			/* serving: the hosting look-ups and the in-memory queue */
+			if (hosting_open(hl, &hl->hosting) || hosting_start(hl->hosting)) {
+				hotline_close(hl);
+				return HL_EIO;
+			}
+			hl->queue = queue_new();
+			db = hl->queue ? pool_get(hl->readers) : NULL;
+			qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
+			if (db)
+				pool_put(hl->readers, db);
 		}
-		hl->queue = queue_new();
-		db = hl->queue ? pool_get(hl->readers) : NULL;
-		int qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
-		if (db)
-			pool_put(hl->readers, db);
 		if (qrc || intake_start(&hl->intake, hl->db_path, hl->queue)) {
 			hotline_close(hl);
 			return HL_EIO;

@@ -46,6 +46,8 @@ struct hotline_options {
 	unsigned lookup_limit;   /* failed look-ups per client per 10 minutes */
 	int start_intake;        /* start the group committer (serve) */
 	int no_matcher;          /* with start_intake: do not load the hash lists */
+	int no_queue;            /* with start_intake: no in-memory triage queue and no
+				  * hosting look-ups (a one-shot command: `mail ingest`) */
 };
 
 /* Creates the data folder, the key file, the database (migrated) and the

@@ -24,6 +24,7 @@ static struct tpl_vars *admin_vars(struct req *r)
 	tpl_set(v, "staff_name", r->who.name);
 	tpl_set(v, "csrf", r->who.csrf);
 	tpl_set(v, "can_admin", "1");
+	tpl_set(v, "can_mail", "1"); /* the outgoing mail queue */
 	r->no_store = true;
 	return v;
 }

@@ -25,6 +25,8 @@
 /* console_hashlists.c: files, hashes and known-hash matches of a report */
 void console_report_evidence(struct req *r, struct tpl_vars *v, const struct casework_report *c);
 void api_report_evidence(json_t *o, const struct casework_report *c);
+/* console_mail.c: what an e-mail report's page shows besides the usual */
+void console_mail_report_vars(struct req *r, struct tpl_vars *v, const struct casework_report *c);
 
 static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 {
@@ -48,6 +50,8 @@ static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 			tpl_set(v, "can_cases", "1");
 		if (bit & ROLE_ADMIN)
 			tpl_set(v, "can_admin", "1");
+		if (bit & (ROLE_SUPERVISOR | ROLE_ADMIN))
+			tpl_set(v, "can_mail", "1"); /* the outgoing mail queue */
 	}
 	r->no_store = true;
 	return v;
@@ -433,6 +437,7 @@ static void console_report_show(struct req *r)
 			buf_free(&cb);
 		}
 	}
+	console_mail_report_vars(r, v, &c); /* e-mail: subject, warnings, attachments */
 	page_reply(r, 200, "console_report", v);
 }
 

@@ -91,6 +91,11 @@ void public_campaign_faq(struct req *r);
 void public_campaign_card(struct req *r);
 void public_campaign_data(struct req *r);
 void public_campaign_js(struct req *r);
+/* e-mail (console_mail.c): the outgoing queue, writing to e-mail reporters */
+void console_mail_queue(struct req *r);
+void console_mail_retry(struct req *r);
+void console_act_mail(struct req *r);
+void api_act_mail(struct req *r);
 
 void api_reports_create(struct req *r);
 /* hash lists (console_hashlists.c) */
@@ -248,5 +253,10 @@ const struct route routes[] = {
 	{CON, "POST", "/reports/*/false_positive", console_act_false_positive, 65536, false, ROLE_ANALYST | ROLE_SUPERVISOR, true},
 	{CON, "POST", "/api/v1/reports/*/hashlist", api_act_hashlist, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/hashes/lookup", api_hashes_lookup, 262144, true, CASEWORK | ROLE_ADMIN, false},
+	/* e-mail: the outgoing queue, writing to an e-mail reporter */
+	{CON, "GET", "/mail", console_mail_queue, 0, false, ROLE_SUPERVISOR | ROLE_ADMIN, false},
+	{CON, "POST", "/mail/*/retry", console_mail_retry, 4096, false, ROLE_SUPERVISOR | ROLE_ADMIN, true},
+	{CON, "POST", "/reports/*/mail", console_act_mail, 65536, false, CASEWORK, true},
+	{CON, "POST", "/api/v1/reports/*/mail", api_act_mail, 65536, true, CASEWORK, false},
 	{0, NULL, NULL, NULL, 0, false},
 };

@@ -77,6 +77,11 @@ TABLE = [
     ("POST", "/api/v1/reports/{number}/duplicate", CASEWORK, True, {"of": "bogus"}, 422),
     ("GET", "/api/v1/reports", CASEWORK, True, None, 200),
     ("GET", "/api/v1/reports/{number}", CASEWORK, True, None, 200),
+    # e-mail: the outgoing queue, writing to an e-mail reporter (an empty text: 422)
+    ("GET", "/mail", ("supervisor", "admin"), False, None, 200),
+    ("POST", "/mail/0/retry", ("supervisor", "admin"), False, {}, 404),
+    ("POST", "/reports/{number}/mail", CASEWORK, False, {"text": ""}, 422),
+    ("POST", "/api/v1/reports/{number}/mail", CASEWORK, True, {"text": ""}, 422),
     # last: with the csrf it ends the session
     ("POST", "/logout", ANY_ROLE, False, {}, (303, "/login")),
 ]
