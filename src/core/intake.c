@@ -152,7 +152,7 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 			j->rc = intake_link_items(in, j, now_s);
 		if (j->rc)
 			items_job_undo(in->items, mark);
-		if (units && j->rc)
+		if (units && j->rc && !(j->rc == HL_EEXIST && j->type == JOB_REPORT))
 			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
 		if (!units && j->rc) {
 			rc = HL_EINVAL;

@@ -5,6 +5,7 @@
  * their SQL text. Parameters are bound by name ("$N") because SQLite
  * numbers $N parameters by first appearance, not by N. */
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@
 #include "err.h"
 #include "log.h"
 
-#define DB_CACHE 64
+#define DB_CACHE 512      /* statement texts a connection keeps prepared */
+#define DB_CACHE_SLOTS 1024 /* the look-up table: a power of two, at least twice DB_CACHE */
 
 #define DB_MAX_PARAMS 32
 
@@ -32,7 +34,14 @@ struct db {
 		struct db_stmt stmt;
 	} cache[DB_CACHE];
 	int ncache;
+	short slot[DB_CACHE_SLOTS]; /* cache index + 1 by the text's address; 0 empty */
 };
+
+static unsigned db_slot_of(const char *sql)
+{
+	uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ULL;
+	return (unsigned)(h >> 54) & (DB_CACHE_SLOTS - 1);
+}
 
 int db_open(const char *path, struct db **out)
 {
@@ -82,7 +91,9 @@ int db_exec(struct db *db, const char *sql)
 
 struct db_stmt *db_prepare(struct db *db, const char *sql)
 {
-	for (int i = 0; i < db->ncache; i++) {
+	unsigned j = db_slot_of(sql);
+	for (; db->slot[j]; j = (j + 1) & (DB_CACHE_SLOTS - 1)) {
+		int i = db->slot[j] - 1;
 		if (db->cache[i].sql == sql) {
 			struct db_stmt *s = &db->cache[i].stmt;
 			sqlite3_reset(s->st);
@@ -100,6 +111,7 @@ struct db_stmt *db_prepare(struct db *db, const char *sql)
 		return NULL;
 	}
 	int i = db->ncache++;
+	db->slot[j] = (short)(i + 1);
 	struct db_stmt *s = &db->cache[i].stmt;
 	db->cache[i].sql = sql;
 	s->st = st;

@@ -211,6 +211,28 @@ static void test_prepare_resets_and_clears(void **state)
 	assert_null(db_prepare(f->db, missing));
 }
 
+/* A connection keeps hundreds of statement texts prepared (the store has
+ * well over a hundred), each found again by its address. */
+static void test_many_statements(void **state)
+{
+	struct fx *f = *state;
+	static char texts[400][32];
+	struct db_stmt *first[400];
+	for (int i = 0; i < 400; i++) {
+		snprintf(texts[i], sizeof texts[i], "SELECT %d + $1", i);
+		first[i] = db_prepare(f->db, texts[i]);
+		assert_non_null(first[i]);
+	}
+	for (int i = 399; i >= 0; i--) {
+		struct db_stmt *st = db_prepare(f->db, texts[i]);
+		assert_ptr_equal(st, first[i]);
+		assert_int_equal(db_bind_int64(st, 1, 1000), 0);
+		assert_int_equal(db_step(st), DB_ROW);
+		assert_int_equal(db_column_int64(st, 0), 1000 + i);
+		db_reset(st);
+	}
+}
+
 static void test_unique_violation(void **state)
 {
 	struct fx *f = *state;
@@ -396,6 +418,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_params_out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeated_param, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_param, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
