@@ -12,6 +12,7 @@
 #include "db.h"
 #include "embedded.h"
 #include "err.h"
+#include "mailout.h"
 #include "report.h"
 #include "timeutil.h"
 #include "utf8.h"
@@ -223,16 +224,32 @@ static int record_notice(struct hotline *hl, struct db *db, const struct staff_w
 				 .language = e->language ? e->language : "en",
 				 .reference = reference,
 				 .confirmed_by = who->name ? who->name : who->actor};
-	int rc = routing_render(tpl, n.language, vars, &n.subject, &n.body, a);
+	/* the hotline's own copy of a template (DATA/mail/<lang>/) wins */
+	int rc = mailout_render(hl, tpl, n.language, vars, &n.subject, &n.body, a);
+	if (rc == HL_ENOTFOUND)
+		rc = routing_render(tpl, n.language, vars, &n.subject, &n.body, a);
 	int64_t id = 0;
 	if (!rc)
 		rc = store_notice_insert(db, &n, &id);
-	/* the outgoing mail queue (the e-mail work) takes it from here once merged */
+	char obj[24];
+	snprintf(obj, sizeof obj, "%" PRId64, it->id);
+	if (!rc && e->email && *e->email) {
+		/* queued in the same transaction: sent once the analyst's
+		 * confirmation is committed, retried while the relay is down */
+		struct mail_out m = {.to = e->email,
+				     .subject = n.subject,
+				     .body = n.body,
+				     .kind = "notice",
+				     .ref_type = "item",
+				     .ref_id = obj};
+		int64_t mail_id = 0;
+		rc = mailout_enqueue_db(hl, db, &m, who->actor, &mail_id);
+		if (!rc)
+			rc = store_notice_set_mail(db, id, mail_id);
+	}
 	char detail[300];
 	snprintf(detail, sizeof detail, "%s %s to %s <%s> ref %s", kind, rule, e->name, e->email,
 		 reference);
-	char obj[24];
-	snprintf(obj, sizeof obj, "%" PRId64, it->id);
 	if (!rc)
 		rc = audit_append_db(db, who->actor, "item.notice", "item", obj, detail);
 	return rc;
@@ -315,6 +332,8 @@ int routing_send(struct hotline *hl, const struct staff_who *who, int64_t item_i
 		rc = rc ? rc : HL_EIO;
 	}
 	hotline_db_put(hl, db);
+	if (!rc)
+		mailout_wake();
 	return rc;
 }
 
@@ -365,6 +384,8 @@ int routing_remind(struct hotline *hl, const struct staff_who *who, int64_t item
 		rc = rc ? rc : HL_EIO;
 	}
 	hotline_db_put(hl, db);
+	if (!rc)
+		mailout_wake();
 	return rc;
 }
 

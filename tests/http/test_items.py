@@ -32,6 +32,9 @@ SPELLINGS = [
 ]
 
 
+from test_mail_smtp import Sink, free_port, start_sink  # noqa: E402
+
+
 class ItemsTest(ConsoleTestCase):
 
     @classmethod
@@ -57,6 +60,13 @@ class ItemsTest(ConsoleTestCase):
                            "data", "profiles", "example-be.conf")
         with open(src) as f:
             profile = f.read()
+        # notices go out through the outgoing mail queue to an SMTP sink here
+        cls.smtp_port = free_port()
+        cls.sink = Sink()
+        cls.smtp = start_sink(cls.smtp_port, cls.sink)
+        profile += ("\nmail.relay = smtp://127.0.0.1:%d\nmail.starttls = no\n"
+                    "mail.from = hotline@example.org\nmail.retry_min_seconds = 1\n"
+                    "mail.retry_max_seconds = 2\nmail.poll_seconds = 1\n" % cls.smtp_port)
         profile += ("\ncountry = BE\nreference_prefix = TEST\n"
                     "geo_country_mmdb = %s/country.mmdb\ngeo_asn_mmdb = %s/asn.mmdb\n"
                     "resolver_hosts = %s/hosts\n" % (tmp, tmp, tmp))
@@ -71,6 +81,7 @@ class ItemsTest(ConsoleTestCase):
     @classmethod
     def tearDownClass(cls):
         super().tearDownClass()
+        cls.smtp.stop()
         for n in ("country.mmdb", "asn.mmdb", "hosts", "profile.conf"):
             try:
                 os.remove(os.path.join(cls.geo, n))
@@ -208,6 +219,19 @@ class ItemsTest(ConsoleTestCase):
                 self.assertTrue(x["sent_at"].endswith("Z"))
             s, j = self.api("GET", "/api/v1/items/%d" % it["id"])
             self.assertEqual(j["state"], "notified")
+            # each notice arrives by e-mail, with the hotline's reference and the URL
+            ref = "TEST-I%d" % it["id"]
+            for addr in emails:
+                deadline = time.monotonic() + 30
+                got = []
+                while time.monotonic() < deadline and not got:
+                    got = [m for (_, rcpt, m, _) in self.sink.wait(0, 0)
+                           if addr in rcpt and ref in str(m["Subject"]) + m.get_body(
+                               preferencelist=("plain",)).get_content()]
+                    time.sleep(0.2)
+                self.assertEqual(len(got), 1, "notice to %s (%s)" % (addr, ref))
+                body = got[0].get_body(preferencelist=("plain",)).get_content()
+                self.assertIn(url, body)
             # the linked report took the outcome
             s, rj = self.api("GET", "/api/v1/reports/%s" % n)
             self.assertEqual(rj["state"], "forwarded")
