@@ -383,6 +383,7 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 	char now[21];
 	time_now_iso(now);
 	const char *detail = NULL;
+	int new_priority = 0;
 	if (rc) {
 		/* nothing */
 	} else if (strcmp(action, "assign") == 0) {
@@ -415,6 +416,17 @@ int casework_act(struct hotline *hl, const struct staff_who *who, const char *nu
 			*code = "transition", rc = HL_EINVAL;
 		else
 			rc = store_report_set(db, row.id, to, NULL, now), detail = to;
+	} else if (strcmp(action, "kind") == 0) {
+		/* triage: what a report is about (an e-mail or a call arrives as
+		 * needs_triage); immediate danger ranks it first */
+		const char *to = get(arg, "kind");
+		*field = "kind";
+		if (!to || !*to)
+			*code = "required", rc = HL_EINVAL;
+		else if (!report_in_list(report_phone_kinds, to))
+			*code = "invalid", rc = HL_EINVAL;
+		else
+			rc = store_report_set_kind(db, row.id, to, now, &new_priority), detail = to;
 	} else if (strcmp(action, "classify") == 0) {
 		const char *json;
 		if (classify_check(hl->scheme, get, arg, &json, field, a))
@@ -465,6 +477,8 @@ done:
 	hotline_db_put(hl, db);
 	if (!rc && strcmp(action, "state") == 0 && hl->queue)
 		queue_set_state(hl->queue, (int64_t)id, get(arg, "state"));
+	if (!rc && strcmp(action, "kind") == 0 && hl->queue)
+		queue_set_kind(hl->queue, (int64_t)id, get(arg, "kind"), new_priority);
 	return rc;
 }
 

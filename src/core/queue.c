@@ -34,6 +34,7 @@ struct queue {
 	pthread_mutex_t sync;    /* one follower of the change log at a time */
 	int64_t last_event;      /* the last state change applied */
 	int64_t max_id;          /* the highest report id held */
+	int64_t synced_id;       /* every stored report up to this id is held */
 };
 
 static int code_of(const char *const *list, const char *s)
@@ -128,6 +129,33 @@ static size_t level_after(const struct level *l, int64_t after)
 	return lo;
 }
 
+void queue_set_kind(struct queue *q, int64_t id, const char *kind, int priority)
+{
+	int k = code_of(kinds, kind);
+	if (k < 0)
+		return;
+	int to = 2 - (priority < 0 ? 0 : priority > 2 ? 2 : priority);
+	pthread_rwlock_wrlock(&q->lock);
+	for (int i = 0; i < LEVELS; i++) {
+		struct level *l = &q->lv[i];
+		size_t at = level_after(l, id - 1);
+		if (at >= l->n || l->v[at].id != id)
+			continue;
+		struct entry e = l->v[at];
+		e.kind = (uint8_t)k;
+		if (i == to) {
+			l->v[at] = e;
+			break;
+		}
+		memmove(&l->v[at], &l->v[at + 1], (l->n - at - 1) * sizeof e);
+		l->n--;
+		if (level_put(&q->lv[to], e))
+			l->v[l->n++] = e, l->v[l->n - 1].kind = (uint8_t)k; /* no memory: keep its place */
+		break;
+	}
+	pthread_rwlock_unlock(&q->lock);
+}
+
 void queue_set_state(struct queue *q, int64_t id, const char *state)
 {
 	int s = code_of(states, state);
@@ -181,10 +209,36 @@ size_t queue_page(struct queue *q, const struct queue_filter *f, int64_t *ids, i
 	return n;
 }
 
+/* True when the queue holds report id (the caller holds the lock). */
+static bool queue_holds(struct queue *q, int64_t id)
+{
+	for (int i = 0; i < LEVELS; i++) {
+		const struct level *l = &q->lv[i];
+		size_t at = level_after(l, id - 1);
+		if (at < l->n && l->v[at].id == id)
+			return true;
+	}
+	return false;
+}
+
+struct load_state {
+	struct queue *q;
+	int64_t last;
+};
+
+/* Adds a stored report the queue does not hold yet: ids from this
+ * process's committer and from other processes (an e-mail ingest)
+ * interleave, so a row may be held already. */
 static void load_row(void *arg, int64_t id, int priority, const char *kind, const char *channel,
 		     const char *state)
 {
-	queue_add(arg, id, priority, kind, channel, state);
+	struct load_state *ls = arg;
+	ls->last = id;
+	pthread_rwlock_rdlock(&ls->q->lock);
+	bool held = queue_holds(ls->q, id);
+	pthread_rwlock_unlock(&ls->q->lock);
+	if (!held)
+		queue_add(ls->q, id, priority, kind, channel, state);
 }
 
 int queue_load(struct queue *q, struct db *db)
@@ -193,7 +247,11 @@ int queue_load(struct queue *q, struct db *db)
 	 * again by the next sync, which does no harm */
 	if (store_queue_event_last(db, &q->last_event))
 		return HL_EIO;
-	return store_report_queue_rows(db, 0, load_row, q);
+	struct load_state ls = {q, 0};
+	int rc = store_report_queue_rows(db, 0, load_row, &ls);
+	if (!rc)
+		q->synced_id = ls.last;
+	return rc;
 }
 
 struct sync_state {
@@ -220,12 +278,13 @@ int queue_sync(struct queue *q, struct db *db)
 			break;
 	} while (1);
 	q->last_event = s.last;
-	/* reports other processes stored (an ingest run, say) */
-	pthread_rwlock_rdlock(&q->lock);
-	int64_t max_id = q->max_id;
-	pthread_rwlock_unlock(&q->lock);
+	/* reports other processes stored (an ingest run, say), whose ids may
+	 * lie below ones this process's committer added since */
+	struct load_state ls = {q, q->synced_id};
 	if (!rc)
-		rc = store_report_queue_rows(db, max_id, load_row, q);
+		rc = store_report_queue_rows(db, q->synced_id, load_row, &ls);
+	if (!rc)
+		q->synced_id = ls.last;
 	pthread_mutex_unlock(&q->sync);
 	return rc;
 }

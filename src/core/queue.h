@@ -27,6 +27,9 @@ int queue_add(struct queue *q, int64_t id, int priority, const char *kind, const
 /* Applies the state changes other writers logged since the last call
  * (store_report_set logs every change). Call before reading a page. */
 int queue_sync(struct queue *q, struct db *db);
+/* Records a report's new kind and priority (triage): it moves to the
+ * priority's place in the order. */
+void queue_set_kind(struct queue *q, int64_t id, const char *kind, int priority);
 /* Records a report's new state. */
 void queue_set_state(struct queue *q, int64_t id, const char *state);
 

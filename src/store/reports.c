@@ -461,6 +461,13 @@ static const char SQL_SET_CLASS[] =
 	"UPDATE reports SET classification = $2, updated_at = $3 WHERE id = $1";
 static const char SQL_SET_DUP[] =
 	"UPDATE reports SET duplicate_of = $2, updated_at = $3 WHERE id = $1";
+static const char SQL_SET_KIND[] =
+	"UPDATE reports SET kind = $2, updated_at = $3, priority = CASE"
+	" WHEN $2 = 'immediate_danger' OR EXISTS (SELECT 1 FROM phone_calls p"
+	"   WHERE p.report_id = $1 AND p.urgency = 'immediate') THEN 2"
+	" WHEN EXISTS (SELECT 1 FROM report_matches m WHERE m.report_id = $1) THEN 1"
+	" ELSE 0 END WHERE id = $1";
+static const char SQL_PRIORITY[] = "SELECT priority FROM reports WHERE id = $1";
 static const char SQL_NOTE_ADD[] =
 	"INSERT INTO report_notes (report_id, author, text, created_at) VALUES ($1, $2, $3, $4)";
 static const char SQL_NOTES[] =
@@ -498,6 +505,23 @@ int store_report_set_classification(struct db *db, int64_t id, const char *json,
 int store_report_set_duplicate(struct db *db, int64_t id, int64_t duplicate_of, const char *now)
 {
 	return update_one(db, SQL_SET_DUP, id, NULL, duplicate_of, true, now);
+}
+
+int store_report_set_kind(struct db *db, int64_t id, const char *kind, const char *now,
+			  int *priority)
+{
+	int rc = update_one(db, SQL_SET_KIND, id, kind, 0, false, now);
+	if (rc)
+		return rc;
+	struct db_stmt *st = db_prepare(db, SQL_PRIORITY);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, id);
+	if (db_step(st) != DB_ROW)
+		return HL_EIO;
+	*priority = (int)db_column_int64(st, 0);
+	db_reset(st);
+	return 0;
 }
 
 int store_report_note_add(struct db *db, int64_t id, const char *author, const char *text,

@@ -118,6 +118,11 @@ int store_report_additions(struct db *db, int64_t id,
 int store_report_set_assignee(struct db *db, int64_t id, const char *assignee, const char *now);
 int store_report_set_classification(struct db *db, int64_t id, const char *json, const char *now);
 int store_report_set_duplicate(struct db *db, int64_t id, int64_t duplicate_of, const char *now);
+/* Sets the kind of a report (triage) and its queue priority again: 2 for
+ * immediate danger (or a call marked immediate), 1 when it matched a
+ * known-hash list, else 0; *priority gets it. 0, HL_ENOTFOUND, HL_EIO. */
+int store_report_set_kind(struct db *db, int64_t id, const char *kind, const char *now,
+			  int *priority);
 int store_report_note_add(struct db *db, int64_t id, const char *author, const char *text,
 			  const char *now);
 /* Calls fn for each note, oldest first. */

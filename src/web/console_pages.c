@@ -375,6 +375,17 @@ static void console_report_show(struct req *r)
 	}
 	tpl_set(v, "state_options", arena_strdup(&r->arena, buf_str(&b)));
 	buf_reset(&b);
+	/* triage: what the report is about (e-mails and calls may need it) */
+	for (const char *const *k = report_phone_kinds; *k; k++) {
+		char key[48];
+		snprintf(key, sizeof key, "report.%s.title", *k);
+		buf_printf(&b, "<option value=\"%s\"%s>", *k,
+			   strcmp(*k, c.kind) == 0 ? " selected" : "");
+		buf_put_html(&b, i18n_get(r->lang, key));
+		buf_puts(&b, "</option>");
+	}
+	tpl_set(v, "kind_options", arena_strdup(&r->arena, buf_str(&b)));
+	buf_reset(&b);
 	json_t *cls = c.classification ? json_loads(c.classification, 0, NULL) : NULL;
 	const struct classify_scheme *sch = r->hl->scheme;
 	struct buf shown;
@@ -640,6 +651,7 @@ void console_act_classify(struct req *r) { console_act(r, "classify"); }
 void console_act_note(struct req *r) { console_act(r, "note"); }
 void console_act_message(struct req *r) { console_act(r, "message"); }
 void console_act_duplicate(struct req *r) { console_act(r, "duplicate"); }
+void console_act_kind(struct req *r) { console_act(r, "kind"); }
 
 static void api_act(struct req *r, const char *action)
 {
@@ -689,6 +701,7 @@ void api_act_classify(struct req *r) { api_act(r, "classify"); }
 void api_act_note(struct req *r) { api_act(r, "note"); }
 void api_act_message(struct req *r) { api_act(r, "message"); }
 void api_act_duplicate(struct req *r) { api_act(r, "duplicate"); }
+void api_act_kind(struct req *r) { api_act(r, "kind"); }
 
 /* ---- phone sheets -------------------------------------------------------- */
 

@@ -58,6 +58,8 @@ void console_act_message(struct req *r);
 void api_act_message(struct req *r);
 void console_act_duplicate(struct req *r);
 void api_act_duplicate(struct req *r);
+void console_act_kind(struct req *r);
+void api_act_kind(struct req *r);
 
 /* items: online material, directory, statistics */
 void console_items(struct req *r);
@@ -206,12 +208,14 @@ const struct route routes[] = {
 	{CON, "POST", "/reports/*/note", console_act_note, 65536, false, CASEWORK, true},
 	{CON, "POST", "/reports/*/message", console_act_message, 65536, false, CASEWORK, true},
 	{CON, "POST", "/reports/*/duplicate", console_act_duplicate, 65536, false, CASEWORK, true},
+	{CON, "POST", "/reports/*/kind", console_act_kind, 65536, false, CASEWORK, true},
 	{CON, "POST", "/api/v1/reports/*/assign", api_act_assign, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/reports/*/state", api_act_state, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/reports/*/classify", api_act_classify, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/reports/*/note", api_act_note, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/reports/*/message", api_act_message, 65536, true, CASEWORK, false},
 	{CON, "POST", "/api/v1/reports/*/duplicate", api_act_duplicate, 65536, true, CASEWORK, false},
+	{CON, "POST", "/api/v1/reports/*/kind", api_act_kind, 65536, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/openapi.json", static_openapi, 0, true, 0, false},
 	{CON, "GET", "/api/v1/reports", api_staff_reports, 0, true, CASEWORK, false},
 	{CON, "GET", "/api/v1/reports/*", api_staff_report, 0, true, CASEWORK, false},

@@ -6,11 +6,13 @@ queue, and that each change is audited and refusals change nothing."""
 
 import json
 import os
+import re
+import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import parse_json  # noqa: E402
+from harness import hotline_bin, parse_json  # noqa: E402
 from test_console_common import ConsoleTestCase  # noqa: E402
 
 JSON = {"Content-Type": "application/json"}
@@ -122,6 +124,54 @@ class Actions(ConsoleTestCase):
         self.assertEqual(self.get(n2)["duplicate_of"], n1)
         self.assertEqual(self.act(n2, "duplicate", {"of": ""})[0], 200)
         self.assertIsNone(self.get(n2)["duplicate_of"])
+
+    def test_triage_sets_the_kind_and_the_rank(self):
+        # an e-mail arrives as needs_triage; the analyst says what it is about
+        msg = ("From: A Reporter <a.reporter@example.org>\r\nTo: report@example.org\r\n"
+               "Subject: Please help\r\nMessage-ID: <triage-%d@example.org>\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+               "A child I know is in danger right now.\r\n" % os.getpid()).encode()
+        r = subprocess.run([hotline_bin(), "mail", "ingest", "--data", self.srv.data],
+                           input=msg, capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        number = re.search(r"\d{3}-\d{3}-\d{3}", r.stdout.decode()).group(0)
+        older = self.report()  # an ordinary report filed after it
+        rep = self.get(number)
+        self.assertEqual((rep["kind"], rep["channel"], rep["priority"]),
+                         ("needs_triage", "email", 0))
+        for body, code in (({}, "required"), ({"kind": "bogus"}, "invalid"),
+                           ({"kind": 7}, "type")):
+            s, j = self.act(number, "kind", body)
+            self.assertEqual(s, 422, j)
+            self.assertIn(code, [e["code"] for e in j["errors"]])
+        self.assertEqual(self.get(number)["kind"], "needs_triage")
+        s, j = self.act(number, "kind", {"kind": "immediate_danger"})
+        self.assertEqual(s, 200, j)
+        rep = self.get(number)
+        self.assertEqual((rep["kind"], rep["priority"]), ("immediate_danger", 2))
+        # the queue now ranks it before every ordinary report
+        s, _, b = self.con("GET", "/api/v1/reports?kind=immediate_danger&limit=500",
+                           {"Authorization": "Bearer " + self.key})
+        self.assertIn(number, [x["number"] for x in parse_json(b)["reports"]])
+        s, _, b = self.con("GET", "/api/v1/reports?limit=500",
+                           {"Authorization": "Bearer " + self.key})
+        order = [x["number"] for x in parse_json(b)["reports"]]
+        self.assertLess(order.index(number), order.index(older))
+        # and back: an exploitation report ranks by age again
+        s, j = self.act(number, "kind", {"kind": "exploitation"})
+        self.assertEqual(s, 200, j)
+        self.assertEqual(self.get(number)["priority"], 0)
+        s, _, b = self.con("GET", "/api/v1/reports?kind=exploitation&limit=500",
+                           {"Authorization": "Bearer " + self.key})
+        self.assertIn(number, [x["number"] for x in parse_json(b)["reports"]])
+        self.assertTrue([a for a in self.audit(object=number) if a["action"] == "report.kind"])
+        # from the console page too
+        sess = self.staff_session("analyst")
+        s, _, page = sess.get("/reports/" + number)
+        self.assertIn('id="act-kind"', page.decode())
+        resp = sess.post("/reports/%s/kind" % number, {"csrf": sess.csrf, "kind": "abuse_material"})
+        self.assertEqual(resp[0], 303)
+        self.assertEqual(self.get(number)["kind"], "abuse_material")
 
     def test_zz_tamper_with_the_sqlite3_shell(self):
         # last in the class: it breaks the chain on purpose

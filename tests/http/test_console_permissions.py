@@ -82,6 +82,22 @@ TABLE = [
     ("POST", "/mail/0/retry", ("supervisor", "admin"), False, {}, 404),
     ("POST", "/reports/{number}/mail", CASEWORK, False, {"text": ""}, 422),
     ("POST", "/api/v1/reports/{number}/mail", CASEWORK, True, {"text": ""}, 422),
+    # triage: the kind of a report
+    ("POST", "/reports/{number}/kind", CASEWORK, False, {"kind": "bogus"}, 422),
+    ("POST", "/api/v1/reports/{number}/kind", CASEWORK, True, {"kind": "bogus"}, 422),
+    # known-hash lists: admin pages; analysts' actions on a report; the look-up
+    ("GET", "/admin/hashlists", ("admin",), False, None, 200),
+    ("POST", "/admin/hashlists", ("admin",), False, {"name": ""}, 422),
+    ("GET", "/admin/hashlists/nosuch", ("admin",), False, None, 404),
+    ("GET", "/admin/hashlists/nosuch/export", ("admin",), False, None, 404),
+    ("POST", "/admin/hashlists/nosuch/settings", ("admin",), False, {}, 404),
+    ("POST", "/admin/hashlists/nosuch/entry", ("admin",), False, {"op": "x"}, 404),
+    ("POST", "/admin/hashlists/nosuch/remove", ("admin",), False, {"confirm": "x"}, 404),
+    ("POST", "/reports/{number}/hashlist", CASEWORK, False, {}, 404),
+    ("POST", "/reports/{number}/false_positive", ("analyst", "supervisor"), False,
+     {"entry": "x"}, 422),
+    ("POST", "/api/v1/reports/{number}/hashlist", CASEWORK, True, {}, 404),
+    ("POST", "/api/v1/hashes/lookup", CASEWORK + ("admin",), True, {"hashes": []}, 200),
     # last: with the csrf it ends the session
     ("POST", "/logout", ANY_ROLE, False, {}, (303, "/login")),
 ]
