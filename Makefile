@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 15
 
-.PHONY: all build run check fuzz deps deps-check bench-intake bench-console bench-hash bench-match clean format
+.PHONY: all build run check fuzz deps deps-check bench-intake bench-console bench-hash bench-match bench-hashlist bench-items bench-mail clean format
 
 all: build
 
@@ -57,6 +57,15 @@ bench-hash: build
 
 bench-match: build
 	bash bench/match/run.sh
+
+bench-hashlist: build
+	bash bench/hashlist/run.sh
+
+bench-items: build
+	bash bench/items/run.sh
+
+bench-mail: build
+	bash bench/mail/run.sh
 
 format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/unit/*.c' 'tools/*.c')
