@@ -27,8 +27,9 @@ deps:
 deps-check:
 	bash scripts/deps.sh check
 
+# geo.sh needs the binary (hotline geo asn-mmdb), hence after build
 run: deps build
-	bash scripts/geo.sh $(DATA) || echo "geo: no databases; item hosting shows addresses only"
+	HOTLINE_BIN=$(abspath $(BUILD))/hotline bash scripts/geo.sh $(DATA) || echo "geo: no databases; item hosting shows addresses only"
 	$(BUILD)/hotline serve --data $(DATA)
 
 check: deps-check

@@ -10,7 +10,7 @@ run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev
   libgmime-3.0-dev libidn2-dev libmaxminddb-dev"
 check_pkgs="$run_pkgs libcmocka-dev python3 sqlite3 curl wrk chromium nodejs npm
-  clang libclang-rt-14-dev python3-aiosmtpd"
+  clang libclang-rt-14-dev python3-aiosmtpd mmdb-bin"
 
 pkgs=$run_pkgs
 [ "$what" = check ] && pkgs=$check_pkgs

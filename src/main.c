@@ -25,6 +25,7 @@ static const struct subcommand commands[] = {
 	{"audit", cmd_audit, "verify and read the hash-chained audit log"},
 	{"stats", cmd_stats, "statistics of online material: --from DATE --to DATE --format csv|json"},
 	{"mail", cmd_mail, "e-mail: ingest reports (stdin or a Maildir), the outgoing queue"},
+	{"geo", cmd_geo, "IP databases for hosting look-ups: asn-mmdb turns ASN CSV into an MMDB"},
 	{NULL, NULL, NULL},
 };
 

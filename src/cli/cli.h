@@ -16,6 +16,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_stats(int argc, char **argv); /* items: statistics */
 int cmd_hashlist(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
+int cmd_geo(int argc, char **argv);
 
 /* Prints "hotline CMD: message" on stderr and a pointer to --help. */
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
