@@ -21,7 +21,7 @@
 #include "store/items.h"
 
 #define HOSTING_MAX_ADDRS 8
-#define HOSTING_BATCH 32
+#define HOSTING_BATCH 512 /* items resolved, then written in one transaction */
 
 struct host_entry {
 	char *name, *addr;
@@ -294,36 +294,61 @@ static void pending_one(void *arg, int64_t id, const char *host)
 
 int hosting_run_once(struct hosting *h)
 {
-	struct pending p = {.n = 0};
+	struct pending *p = calloc(1, sizeof *p);
+	if (!p)
+		return HL_ENOMEM;
 	struct db *db = hotline_db(h->hl);
-	if (!db)
+	if (!db) {
+		free(p);
 		return HL_EIO;
-	int rc = store_item_pending(db, HOSTING_BATCH, pending_one, &p);
-	hotline_db_put(h->hl, db);
-	if (rc)
-		return rc;
-	for (int i = 0; i < p.n; i++) {
-		struct arena a;
-		arena_init(&a, 1u << 16);
-		struct hosting_result r;
-		int lrc = p.host[i] ? hosting_lookup(h, p.host[i], &r, &a) : HL_ENOMEM;
-		db = hotline_db(h->hl);
-		if (db) {
-			if (db_begin(db) == 0) {
-				int wrc = store_item_set_hosting(db, p.id[i], lrc ? "failed" : "done",
-								 lrc ? NULL : r.addresses,
-								 lrc ? NULL : r.country, lrc ? 0 : r.asn,
-								 lrc ? NULL : r.as_name, NULL, false,
-								 items_now());
-				if ((wrc && wrc != HL_ENOTFOUND) || db_commit(db))
-					db_rollback(db);
-			}
-			hotline_db_put(h->hl, db);
-		}
-		arena_free(&a);
-		free(p.host[i]);
 	}
-	return p.n;
+	int rc = store_item_pending(db, HOSTING_BATCH, pending_one, p);
+	hotline_db_put(h->hl, db);
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	/* look every host up once (many items share a host), then write all
+	 * the results in one transaction: one disk sync for the batch, and the
+	 * write lock held briefly, so intake's commits are not held up */
+	struct arena a;
+	arena_init(&a, 16u << 20);
+	struct hosting_result *res = arena_alloc(&a, (p->n ? p->n : 1) * sizeof *res);
+	int *lrc = arena_alloc(&a, (p->n ? p->n : 1) * sizeof *lrc);
+	for (int i = 0; res && lrc && i < p->n; i++) {
+		int same = -1;
+		for (int k = i - 1; k >= 0 && k >= i - 64 && same < 0; k--)
+			if (p->host[k] && p->host[i] && strcmp(p->host[k], p->host[i]) == 0)
+				same = k;
+		if (same >= 0) {
+			res[i] = res[same];
+			lrc[i] = lrc[same];
+		} else {
+			lrc[i] = p->host[i] ? hosting_lookup(h, p->host[i], &res[i], &a) : HL_ENOMEM;
+		}
+	}
+	db = res && lrc && p->n ? hotline_db(h->hl) : NULL;
+	if (db) {
+		if (db_begin(db) == 0) {
+			int wrc = 0;
+			for (int i = 0; i < p->n && (!wrc || wrc == HL_ENOTFOUND); i++)
+				wrc = store_item_set_hosting(db, p->id[i], lrc[i] ? "failed" : "done",
+							     lrc[i] ? NULL : res[i].addresses,
+							     lrc[i] ? NULL : res[i].country,
+							     lrc[i] ? 0 : res[i].asn,
+							     lrc[i] ? NULL : res[i].as_name, NULL, false,
+							     items_now());
+			if ((wrc && wrc != HL_ENOTFOUND) || db_commit(db))
+				db_rollback(db);
+		}
+		hotline_db_put(h->hl, db);
+	}
+	arena_free(&a);
+	int n = p->n;
+	for (int i = 0; i < p->n; i++)
+		free(p->host[i]);
+	free(p);
+	return n;
 }
 
 static void *hosting_main(void *arg)

@@ -319,6 +319,8 @@ void intake_stop(struct intake *in)
 	pthread_join(in->thread, NULL);
 	if (in->has_checkpointer)
 		pthread_join(in->checkpointer, NULL);
+	if (items_linker_flush(in->items, in->db))
+		log_error("intake: item counts not written; the next start counts them again");
 	db_checkpoint(in->ckpt_db);
 	db_close(in->ckpt_db);
 	db_close(in->db);
@@ -515,4 +517,9 @@ int intake_waiter_wait(struct intake_waiter *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	return rc;
+}
+
+int64_t intake_item_pending(struct intake *in, int64_t item_id)
+{
+	return in ? items_pending(in->items, item_id) : 0;
 }

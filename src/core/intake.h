@@ -58,6 +58,10 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
 			const char *action2, const char *object_type, const char *object_id,
 			struct arena *a, intake_done_fn done, void *arg);
 
+/* Reports linked to item_id whose count is not written yet (see
+ * items_pending); 0 without a committer. */
+int64_t intake_item_pending(struct intake *in, int64_t item_id);
+
 /* Blocks until a job queued with intake_waiter_done as its done function
  * and w as its arg has been committed; returns the job's result. */
 struct intake_waiter;

@@ -3,6 +3,7 @@
 #include "core/items.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include "classify.h"
 #include "db.h"
 #include "err.h"
+#include "intake.h"
+#include "log.h"
 #include "receipt.h"
 #include "report.h"
 #include "timeutil.h"
@@ -93,6 +96,14 @@ struct slot {
 
 struct link {
 	int64_t item_id, report_id;
+	bool counted; /* already in the item's count (an addition's link) */
+	bool created; /* this link made the item, stored with a count of 1 */
+};
+
+/* Reports not yet written to an item's count (see items_pending). */
+struct pcount {
+	int64_t id; /* 0: empty slot */
+	int64_t n, last;
 };
 
 struct daily {
@@ -117,7 +128,51 @@ struct items_linker {
 	size_t ndaily, capdaily;
 	struct applied *applied;
 	size_t napplied, capapplied;
+	/* counts: written at most once a second, in memory in between */
+	pthread_mutex_t plock;     /* pending, read by other threads */
+	struct pcount *pending;    /* committed but not yet written */
+	size_t pcap, pused;        /* pcap a power of two */
+	struct pcount *bdelta;     /* this batch's, until it commits */
+	size_t nbdelta, capbdelta;
+	bool flushing;             /* this batch writes pending */
+	int64_t max_report;        /* the highest new report of this batch */
+	int64_t max_committed;     /* the highest new report committed */
+	struct timespec last_flush;
 };
+
+static struct pcount *pcount_slot(struct pcount *t, size_t cap, int64_t id)
+{
+	size_t k = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+	while (t[k].id && t[k].id != id)
+		k = (k + 1) & (cap - 1);
+	return &t[k];
+}
+
+/* Adds n reports (last seen at last) to item id's pending count. */
+static int pending_add(struct items_linker *l, int64_t id, int64_t n, int64_t last)
+{
+	if ((l->pused + 1) * 2 > l->pcap) {
+		size_t ncap = l->pcap ? l->pcap * 2 : 1024;
+		struct pcount *nt = calloc(ncap, sizeof *nt);
+		if (!nt)
+			return HL_ENOMEM;
+		for (size_t i = 0; i < l->pcap; i++)
+			if (l->pending[i].id)
+				*pcount_slot(nt, ncap, l->pending[i].id) = l->pending[i];
+		free(l->pending);
+		l->pending = nt;
+		l->pcap = ncap;
+	}
+	struct pcount *s = pcount_slot(l->pending, l->pcap, id);
+	if (!s->id) {
+		s->id = id;
+		l->pused++;
+	}
+	s->n += n;
+	if (last > s->last)
+		s->last = last;
+	return 0;
+}
 
 static void url_hash(const char *url, uint64_t *h0, uint64_t *h1)
 {
@@ -223,6 +278,73 @@ static void load_one(void *arg, int64_t id, const char *url)
 	map_put(l, h0, h1, id);
 }
 
+/* Reports stored after the last written counts (the process that took
+ * them stopped before writing its counts): counted again from their URLs. */
+struct recount_state {
+	struct items_linker *l;
+	int64_t report, max_report;
+	int64_t seen[64]; /* items of the current report */
+	int nseen;
+	int rc;
+};
+
+static void recount_one(void *arg, int64_t report_id, const char *url)
+{
+	struct recount_state *r = arg;
+	if (report_id != r->report) {
+		r->report = report_id;
+		r->nseen = 0;
+	}
+	if (report_id > r->max_report)
+		r->max_report = report_id;
+	uint64_t h0, h1;
+	url_hash(url ? url : "", &h0, &h1);
+	int64_t id = map_get(r->l, h0, h1);
+	if (!id)
+		return;
+	for (int i = 0; i < r->nseen; i++)
+		if (r->seen[i] == id)
+			return;
+	if (r->nseen < 64)
+		r->seen[r->nseen++] = id;
+	if (pending_add(r->l, id, 1, 0))
+		r->rc = HL_ENOMEM;
+}
+
+static int write_pending(struct items_linker *l, struct db *db, int64_t counted);
+
+static int recount(struct items_linker *l, struct db *db)
+{
+	int64_t counted = 0;
+	int rc = store_item_counted_get(db, &counted);
+	struct recount_state r = {.l = l, .max_report = counted};
+	if (!rc)
+		rc = store_report_urls_after(db, counted, recount_one, &r);
+	if (!rc)
+		rc = r.rc;
+	if (rc || !l->pused)
+		return rc;
+	/* an item made by one of these reports was stored with a count of 1 */
+	for (size_t i = 0; !rc && i < l->pcap; i++) {
+		int64_t first = 0;
+		if (l->pending[i].id &&
+		    !(rc = store_item_first_report(db, l->pending[i].id, &first)) && first > counted)
+			l->pending[i].n--;
+	}
+	if (rc)
+		return rc;
+	if (db_begin(db))
+		return HL_EIO;
+	rc = write_pending(l, db, r.max_report);
+	if (!rc && db_commit(db))
+		rc = HL_EIO;
+	if (rc)
+		db_rollback(db);
+	l->pused = 0;
+	memset(l->pending, 0, l->pcap * sizeof *l->pending);
+	return rc;
+}
+
 int items_linker_new(struct db *db, struct items_linker **out)
 {
 	struct items_linker *l = calloc(1, sizeof *l);
@@ -230,7 +352,11 @@ int items_linker_new(struct db *db, struct items_linker **out)
 		free(l);
 		return HL_ENOMEM;
 	}
+	pthread_mutex_init(&l->plock, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &l->last_flush);
 	int rc = store_item_each_url(db, load_one, l);
+	if (!rc)
+		rc = recount(l, db);
 	if (rc) {
 		items_linker_free(l);
 		return rc;
@@ -244,6 +370,9 @@ void items_linker_free(struct items_linker *l)
 	if (!l)
 		return;
 	free(l->slots);
+	free(l->pending);
+	free(l->bdelta);
+	pthread_mutex_destroy(&l->plock);
 	free(l->links);
 	free(l->fresh);
 	free(l->daily_ch);
@@ -282,6 +411,8 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 		if (grow((void **)&l->daily_ch, &l->capdaily, l->ndaily + 1, sizeof *l->daily_ch))
 			return HL_ENOMEM;
 		l->daily_ch[l->ndaily++] = channel;
+		if (report_id > l->max_report)
+			l->max_report = report_id;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!urls_norm || !urls_norm[i])
@@ -290,6 +421,7 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 		url_hash(urls_norm[i], &h0, &h1);
 		int64_t id = map_get(l, h0, h1);
 		int rc;
+		bool created = false;
 		if (!id) {
 			struct arena a;
 			arena_init(&a, 1u << 16);
@@ -304,15 +436,20 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 			    grow((void **)&l->fresh, &l->capfresh, l->nfresh + 1, sizeof *l->fresh))
 				return HL_ENOMEM;
 			l->fresh[l->nfresh++] = (struct slot){h0, h1, id};
+			created = true;
 		}
 		rc = store_item_link(db, id, report_id);
 		if (rc == HL_EEXIST)
 			continue; /* the same URL twice in one report */
 		if (rc)
 			return rc;
+		/* an addition's link is counted at once (rare; the restart recount
+		 * only sees reports' own URLs) */
+		if (!new_report && !created && (rc = store_item_count_add(db, id, 1, now)))
+			return rc;
 		if (grow((void **)&l->links, &l->caplinks, l->nlinks + 1, sizeof *l->links))
 			return HL_ENOMEM;
-		l->links[l->nlinks++] = (struct link){id, report_id};
+		l->links[l->nlinks++] = (struct link){id, report_id, !new_report, created};
 	}
 	return 0;
 }
@@ -340,6 +477,20 @@ static const char *report_state_for(const char *item_state)
 	if (strcmp(item_state, "notified") == 0)
 		return "forwarded";
 	return "under_analysis";
+}
+
+/* True when item id was made in this batch (fresh holds ascending ids). */
+static bool fresh_has(const struct items_linker *l, int64_t id)
+{
+	size_t lo = 0, hi = l->nfresh;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->fresh[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->nfresh && l->fresh[lo].id == id;
 }
 
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso)
@@ -371,7 +522,25 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		while (j < l->nlinks && l->links[j].item_id == l->links[i].item_id)
 			j++;
 		const char *state = NULL, *cls = NULL;
-		rc = store_item_bump(db, l->links[i].item_id, (int64_t)(j - i), now, &state, &cls, &a);
+		int64_t item = l->links[i].item_id, n = 0;
+		for (size_t k = i; k < j; k++)
+			n += !l->links[k].counted && !l->links[k].created;
+		/* the count waits in memory (written once a second); an item made
+		 * in this batch has no outcome yet, any other is read: one that
+		 * is illegal and still online is re-opened now */
+		if (n && grow((void **)&l->bdelta, &l->capbdelta, l->nbdelta + 1, sizeof *l->bdelta)) {
+			rc = HL_ENOMEM;
+			break;
+		}
+		if (n)
+			l->bdelta[l->nbdelta++] = (struct pcount){item, n, now};
+		if (!fresh_has(l, item)) {
+			rc = store_item_state(db, item, &state, &cls, &a);
+			if (!rc && state &&
+			    (strcmp(state, "illegal") == 0 || strcmp(state, "notified") == 0 ||
+			     strcmp(state, "removed") == 0))
+				rc = store_item_bump(db, item, 0, now, &state, &cls, &a);
+		}
 		const char *rs = rc ? NULL : report_state_for(state);
 		for (size_t k = i; rs && k < j && !rc; k++) {
 			rc = store_report_set(db, l->links[k].report_id, rs, NULL, now_iso);
@@ -389,6 +558,38 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		i = j;
 	}
 	arena_free(&a);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int64_t ms = (int64_t)(t.tv_sec - l->last_flush.tv_sec) * 1000 +
+		     (t.tv_nsec - l->last_flush.tv_nsec) / 1000000;
+	if (!rc && ms >= ITEMS_COUNT_EVERY_MS) {
+		/* the counts waiting, and this batch's, in this transaction */
+		pthread_mutex_lock(&l->plock);
+		for (size_t k = 0; k < l->nbdelta && !rc; k++)
+			rc = pending_add(l, l->bdelta[k].id, l->bdelta[k].n, l->bdelta[k].last);
+		if (!rc)
+			rc = write_pending(l, db, l->max_report);
+		/* undone on a rollback: this batch's deltas are taken out again */
+		for (size_t k = 0; k < l->nbdelta && rc; k++) {
+			struct pcount *s = pcount_slot(l->pending, l->pcap, l->bdelta[k].id);
+			if (s->id)
+				s->n -= l->bdelta[k].n;
+		}
+		pthread_mutex_unlock(&l->plock);
+		l->flushing = rc == 0;
+	}
+	return rc;
+}
+
+static int write_pending(struct items_linker *l, struct db *db, int64_t counted)
+{
+	int rc = 0;
+	for (size_t i = 0; i < l->pcap && !rc; i++)
+		if (l->pending[i].id && l->pending[i].n)
+			rc = store_item_count_add(db, l->pending[i].id, l->pending[i].n,
+						  l->pending[i].last);
+	if (!rc && counted)
+		rc = store_item_counted_set(db, counted);
 	return rc;
 }
 
@@ -398,9 +599,69 @@ void items_batch_end(struct items_linker *l, bool committed)
 		items_job_undo(l, 0);
 		l->napplied = 0;
 	}
+	if (committed && l->max_report > l->max_committed)
+		l->max_committed = l->max_report;
+	pthread_mutex_lock(&l->plock);
+	if (committed && l->flushing) {
+		/* written with this batch */
+		memset(l->pending, 0, l->pcap * sizeof *l->pending);
+		l->pused = 0;
+		clock_gettime(CLOCK_MONOTONIC, &l->last_flush);
+	} else if (committed) {
+		for (size_t k = 0; k < l->nbdelta; k++)
+			if (pending_add(l, l->bdelta[k].id, l->bdelta[k].n, l->bdelta[k].last))
+				log_error("items: a count could not be kept in memory; a restart "
+					  "counts it again");
+	} else if (l->flushing) {
+		/* the writing was rolled back with the batch (the commit failed):
+		 * this batch's deltas, added to pending for the writing, go */
+		for (size_t k = 0; k < l->nbdelta; k++) {
+			struct pcount *s = pcount_slot(l->pending, l->pcap, l->bdelta[k].id);
+			if (s->id)
+				s->n -= l->bdelta[k].n;
+		}
+	}
+	pthread_mutex_unlock(&l->plock);
+	l->flushing = false;
+	l->nbdelta = 0;
+	l->max_report = 0;
 	l->nfresh = 0;
 	l->nlinks = 0;
 	l->ndaily = 0;
+}
+
+int64_t items_pending(struct items_linker *l, int64_t item_id)
+{
+	if (!l || !item_id)
+		return 0;
+	pthread_mutex_lock(&l->plock);
+	int64_t n = 0;
+	if (l->pcap) {
+		struct pcount *s = pcount_slot(l->pending, l->pcap, item_id);
+		n = s->id ? s->n : 0;
+	}
+	pthread_mutex_unlock(&l->plock);
+	return n;
+}
+
+int items_linker_flush(struct items_linker *l, struct db *db)
+{
+	if (!l || (!l->pused && !l->max_committed))
+		return 0;
+	if (db_begin(db))
+		return HL_EIO;
+	pthread_mutex_lock(&l->plock);
+	int rc = write_pending(l, db, l->max_committed);
+	if (!rc && db_commit(db))
+		rc = HL_EIO;
+	if (rc) {
+		db_rollback(db);
+	} else {
+		memset(l->pending, 0, l->pcap * sizeof *l->pending);
+		l->pused = 0;
+	}
+	pthread_mutex_unlock(&l->plock);
+	return rc;
 }
 
 const char *items_report_state(struct items_linker *l, int64_t report_id)
@@ -476,6 +737,8 @@ int items_list(struct hotline *hl, const struct items_filter *f, int64_t limit,
 		return HL_EIO;
 	int rc = store_item_list(db, &sf, limit, list_one, &c, a);
 	hotline_db_put(hl, db);
+	for (size_t i = 0; i < c.n; i++)
+		c.rows[i].report_count += intake_item_pending(hl->intake, c.rows[i].id);
 	*rows = c.rows;
 	*n = c.n;
 	return rc;
@@ -489,8 +752,10 @@ int items_get(struct hotline *hl, int64_t id, struct item_view *out, struct aren
 	struct store_item it;
 	int rc = store_item_get(db, id, &it, a);
 	hotline_db_put(hl, db);
-	if (!rc)
+	if (!rc) {
 		view_from(out, &it);
+		out->report_count += intake_item_pending(hl->intake, out->id);
+	}
 	return rc;
 }
 

@@ -52,6 +52,13 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso);
 /* After COMMIT (keeps the new items) or after ROLLBACK (forgets them). */
 void items_batch_end(struct items_linker *l, bool committed);
+/* Reports linked but not yet written to item_id's count: counts are
+ * written at most every ITEMS_COUNT_EVERY_MS (and when the committer
+ * stops), so readers add this to the stored count. Any thread. */
+#define ITEMS_COUNT_EVERY_MS 1000
+int64_t items_pending(struct items_linker *l, int64_t item_id);
+/* Writes every count waiting (the committer stopping). */
+int items_linker_flush(struct items_linker *l, struct db *db);
 /* The state a report of this batch took from its item, or NULL. */
 const char *items_report_state(struct items_linker *l, int64_t report_id);
 

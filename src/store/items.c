@@ -14,8 +14,8 @@
 
 static const char SQL_EACH_URL[] = "SELECT id, url FROM items";
 static const char SQL_INSERT[] =
-	"INSERT INTO items (url, host, channel, first_reported_at, last_reported_at, updated_at)"
-	" VALUES ($1, $2, $3, $4, $4, $4) RETURNING id";
+	"INSERT INTO items (url, host, channel, first_reported_at, last_reported_at, updated_at,"
+	" report_count) VALUES ($1, $2, $3, $4, $4, $4, 1) RETURNING id";
 static const char SQL_FIND[] = "SELECT id FROM items WHERE url = $1";
 static const char SQL_LINK[] =
 	"INSERT INTO item_reports (item_id, report_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
@@ -25,7 +25,20 @@ static const char SQL_BUMP[] =
 	"  THEN 1 ELSE reopened END,"
 	" reopened_at = CASE WHEN (state = 'illegal' OR state = 'notified' OR state = 'removed')"
 	"  AND reopened = 0 THEN $3 ELSE reopened_at END"
-	" WHERE id = $1 RETURNING state, classification";
+	" WHERE id = $1";
+static const char SQL_BUMP_STATE[] = "SELECT state, classification FROM items WHERE id = $1";
+static const char SQL_COUNT_ADD[] =
+	"UPDATE items SET report_count = report_count + $2,"
+	" last_reported_at = MAX(last_reported_at, $3), updated_at = MAX(updated_at, $3)"
+	" WHERE id = $1";
+static const char SQL_FIRST_REPORT[] =
+	"SELECT COALESCE(MIN(report_id), 0) FROM item_reports WHERE item_id = $1";
+static const char SQL_COUNTED_GET[] = "SELECT report_id FROM item_counted WHERE id = 1";
+static const char SQL_COUNTED_SET[] =
+	"UPDATE item_counted SET report_id = MAX(report_id, $1) WHERE id = 1";
+static const char SQL_URLS_AFTER[] =
+	"SELECT report_id, url_norm FROM report_urls WHERE report_id > $1 AND addition_id = 0"
+	" ORDER BY report_id, addition_id, position";
 static const char SQL_DAILY[] =
 	"INSERT INTO report_daily (day, channel, n) VALUES ($1, $2, $3)"
 	" ON CONFLICT (day, channel) DO UPDATE SET n = n + excluded.n";
@@ -182,14 +195,26 @@ int store_item_bump(struct db *db, int64_t item_id, int64_t n, int64_t now, cons
 	db_bind_int64(st, 1, item_id);
 	db_bind_int64(st, 2, n);
 	db_bind_int64(st, 3, now);
-	int rc = db_step(st);
-	if (rc == DB_DONE)
+	/* a plain UPDATE, then a read: cheaper than UPDATE ... RETURNING,
+	 * which SQLite runs through a temporary table */
+	int rc = db_step_done(st);
+	if (rc)
+		return rc;
+	if (db_changes(db) != 1)
 		return HL_ENOTFOUND;
-	if (rc != DB_ROW)
+	st = db_prepare(db, SQL_BUMP_STATE);
+	if (!st)
 		return HL_EIO;
+	db_bind_int64(st, 1, item_id);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE ? HL_ENOTFOUND : HL_EIO;
+	}
 	*state = dup(st, 0, a);
 	*classification = dup(st, 1, a);
-	return db_step(st) == DB_DONE ? 0 : HL_EIO;
+	db_reset(st);
+	return 0;
 }
 
 static const char SQL_CHANNEL[] = "SELECT channel FROM reports WHERE id = $1";
@@ -667,4 +692,79 @@ int store_stat_daily(struct db *db, const char *from_day, const char *to_day,
 	while ((rc = db_step(st)) == DB_ROW)
 		fn(arg, db_column_text(st, 0), db_column_text(st, 1), db_column_int64(st, 2));
 	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last_at)
+{
+	struct db_stmt *st = db_prepare(db, SQL_COUNT_ADD);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, item_id);
+	db_bind_int64(st, 2, n);
+	db_bind_int64(st, 3, last_at);
+	return db_step_done(st);
+}
+
+int store_item_counted_get(struct db *db, int64_t *report_id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_COUNTED_GET);
+	if (!st)
+		return HL_EIO;
+	int rc = db_step(st);
+	*report_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_item_counted_set(struct db *db, int64_t report_id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_COUNTED_SET);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	return db_step_done(st);
+}
+
+int store_report_urls_after(struct db *db, int64_t after,
+			    void (*fn)(void *arg, int64_t report_id, const char *url_norm), void *arg)
+{
+	struct db_stmt *st = db_prepare(db, SQL_URLS_AFTER);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, after);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, db_column_int64(st, 0), db_column_text(st, 1));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : HL_EIO;
+}
+
+int store_item_state(struct db *db, int64_t item_id, const char **state,
+		     const char **classification, struct arena *a)
+{
+	struct db_stmt *st = db_prepare(db, SQL_BUMP_STATE);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, item_id);
+	int rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		return rc == DB_DONE ? HL_ENOTFOUND : HL_EIO;
+	}
+	*state = dup(st, 0, a);
+	*classification = dup(st, 1, a);
+	db_reset(st);
+	return 0;
+}
+
+int store_item_first_report(struct db *db, int64_t item_id, int64_t *report_id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_FIRST_REPORT);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, item_id);
+	int rc = db_step(st);
+	*report_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : HL_EIO;
 }

@@ -100,3 +100,13 @@ CREATE TABLE item_notices (
   sent_at       INTEGER NOT NULL
 );
 CREATE INDEX item_notices_item ON item_notices (item_id, id);
+
+-- Items' report counts are written at most once a second (the committer
+-- keeps them in memory in between): every report up to this id is counted
+-- in items.report_count; reports after it are counted again from their
+-- URLs when the server starts.
+CREATE TABLE item_counted (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  report_id INTEGER NOT NULL
+);
+INSERT INTO item_counted (id, report_id) VALUES (1, (SELECT COALESCE(MAX(id), 0) FROM reports));
