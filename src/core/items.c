@@ -341,7 +341,8 @@ static int recount(struct items_linker *l, struct db *db)
 	if (rc)
 		db_rollback(db);
 	l->pused = 0;
-	memset(l->pending, 0, l->pcap * sizeof *l->pending);
+	if (l->pending)
+		memset(l->pending, 0, l->pcap * sizeof *l->pending);
 	return rc;
 }
 
@@ -604,7 +605,8 @@ void items_batch_end(struct items_linker *l, bool committed)
 	pthread_mutex_lock(&l->plock);
 	if (committed && l->flushing) {
 		/* written with this batch */
-		memset(l->pending, 0, l->pcap * sizeof *l->pending);
+		if (l->pending)
+			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;
 		clock_gettime(CLOCK_MONOTONIC, &l->last_flush);
 	} else if (committed) {
@@ -657,7 +659,8 @@ int items_linker_flush(struct items_linker *l, struct db *db)
 	if (rc) {
 		db_rollback(db);
 	} else {
-		memset(l->pending, 0, l->pcap * sizeof *l->pending);
+		if (l->pending)
+			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;
 	}
 	pthread_mutex_unlock(&l->plock);
