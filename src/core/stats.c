@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,11 +108,9 @@ static uint32_t intern(struct collect *c, int dim, const char *s)
 	return k->n++;
 }
 
-static void collect_one(void *arg, const struct store_stat_item *s)
+/* Room for one more record; false (c->err set) when out of memory. */
+static bool collect_room(struct collect *c)
 {
-	struct collect *c = arg;
-	if (c->err)
-		return;
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 4096;
 		struct rec *nv = realloc(c->v, ncap * sizeof *nv);
@@ -129,10 +128,18 @@ static void collect_one(void *arg, const struct store_stat_item *s)
 		}
 		if (!ok) {
 			c->err = HL_ENOMEM;
-			return;
+			return false;
 		}
 		c->cap = ncap;
 	}
+	return true;
+}
+
+static void collect_one(void *arg, const struct store_stat_item *s)
+{
+	struct collect *c = arg;
+	if (c->err || !collect_room(c))
+		return;
 	size_t at = c->n++;
 	struct rec *r = &c->v[at];
 	c->first[at] = s->first_reported_at;
@@ -311,6 +318,68 @@ static void daily_one(void *arg, const char *day, const char *channel, int64_t n
 	}
 }
 
+static void collect_free(struct collect *c)
+{
+	free(c->v);
+	free(c->first);
+	for (int d = 0; d < STATS_DIMS; d++) {
+		free(c->key[d]);
+		for (uint32_t i = 0; i < c->ks[d].n; i++)
+			free(c->ks[d].names[i]);
+		free(c->ks[d].names);
+		free(c->ks[d].slots);
+	}
+}
+
+struct half {
+	struct hotline *hl;
+	int64_t from, to;
+	struct collect *c;
+	int rc;
+};
+
+static void *collect_half(void *arg)
+{
+	struct half *h = arg;
+	struct db *db = hotline_db(h->hl);
+	h->rc = db ? store_stat_items(db, h->from, h->to, collect_one, h->c) : HL_EIO;
+	if (!h->rc)
+		h->rc = h->c->err;
+	hotline_db_put(h->hl, db);
+	return NULL;
+}
+
+/* Appends b's records to a, mapping b's group ids to a's. */
+static int collect_merge(struct collect *a, const struct collect *b)
+{
+	uint32_t *map[STATS_DIMS] = {0};
+	int rc = 0;
+	for (int d = 0; d < STATS_DIMS && !rc; d++) {
+		map[d] = malloc((b->ks[d].n ? b->ks[d].n : 1) * sizeof *map[d]);
+		if (!map[d])
+			rc = HL_ENOMEM;
+		for (uint32_t k = 0; !rc && k < b->ks[d].n; k++) {
+			map[d][k] = intern(a, d, b->ks[d].names[k]);
+			if (a->err)
+				rc = a->err;
+		}
+	}
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		if (!collect_room(a)) {
+			rc = a->err;
+			break;
+		}
+		size_t at = a->n++;
+		a->v[at] = b->v[i];
+		a->first[at] = b->first[i];
+		for (int d = 0; d < STATS_DIMS; d++)
+			a->key[d][at] = map[d][b->key[d][i]];
+	}
+	for (int d = 0; d < STATS_DIMS; d++)
+		free(map[d]);
+	return rc;
+}
+
 int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 {
 	memset(s, 0, sizeof *s);
@@ -318,12 +387,34 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 	s->to = to;
 	s->overall.key = "all";
 	struct collect c = {0};
+	/* a long range is read in two halves at once, on two connections (the
+	 * reading is most of the time), then the second half is added to the
+	 * first with its group ids mapped */
+	struct half h = {.hl = hl, .from = from, .to = to};
+	pthread_t th;
+	bool split = to - from > 62 * 86400 &&
+		     (h.c = calloc(1, sizeof *h.c)) != NULL;
+	if (split) {
+		h.from = from + (to - from) / 2;
+		if (pthread_create(&th, NULL, collect_half, &h)) {
+			free(h.c);
+			split = false;
+			h.from = from;
+		}
+	}
 	struct db *db = hotline_db(hl);
-	if (!db)
-		return HL_EIO;
-	int rc = store_stat_items(db, from, to, collect_one, &c);
+	int rc = db ? store_stat_items(db, from, split ? h.from : to, collect_one, &c) : HL_EIO;
 	if (!rc)
 		rc = c.err;
+	if (split) {
+		pthread_join(th, NULL);
+		if (!rc)
+			rc = h.rc ? h.rc : collect_merge(&c, h.c);
+		collect_free(h.c);
+		free(h.c);
+	}
+	if (!db)
+		return rc ? rc : HL_EIO;
 	/* periods: days for up to 62 days, else months */
 	s->monthly = to - from > 62 * 86400;
 	size_t maxp = s->monthly ? (size_t)((to - from) / (28 * 86400) + 2)
@@ -405,16 +496,7 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 	}
 	free(scratch);
 	free(idx);
-	free(c.v);
-	free(c.first);
-	for (int d = 0; d < STATS_DIMS; d++)
-		free(c.key[d]);
-	for (int d = 0; d < STATS_DIMS; d++) {
-		for (uint32_t i = 0; i < c.ks[d].n; i++)
-			free(c.ks[d].names[i]);
-		free(c.ks[d].names);
-		free(c.ks[d].slots);
-	}
+	collect_free(&c);
 	if (rc)
 		stats_free(s);
 	return rc;
