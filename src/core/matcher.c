@@ -226,7 +226,7 @@ static void remove_entry(struct matcher *m, int64_t id)
 int matcher_load(struct matcher *m, struct db *db)
 {
 	pthread_mutex_lock(&m->follow);
-	store_hashlist_map(db);
+	store_hashlist_map(db, true);
 	int64_t seq = 0, last = 0;
 	int rc = store_hashlist_marks(db, &seq, &last);
 	if (!rc)
@@ -235,6 +235,7 @@ int matcher_load(struct matcher *m, struct db *db)
 	m->last_entry = 0;
 	if (!rc)
 		rc = load_new(m, db);
+	store_hashlist_map(db, false);
 	pthread_mutex_unlock(&m->follow);
 	return rc;
 }

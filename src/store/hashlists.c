@@ -500,14 +500,16 @@ int store_report_hashes(struct db *db, int64_t report_id, struct store_hash_row 
 
 void store_hashlist_bulk(struct db *db)
 {
-	/* hints, not requirements: a large page cache, pages read through a
-	 * memory map, and fewer checkpoints while the log grows */
+	/* hints, not requirements: a bounded page cache of 256 MiB (no memory
+	 * map: an import's memory stays bounded whatever the list's size) and
+	 * fewer checkpoints while the log grows */
 	db_exec(db, "PRAGMA cache_size = -262144");
-	db_exec(db, "PRAGMA mmap_size = 4294967296");
 	db_exec(db, "PRAGMA wal_autocheckpoint = 16384");
 }
 
-void store_hashlist_map(struct db *db)
+void store_hashlist_map(struct db *db, bool on)
 {
-	db_exec(db, "PRAGMA mmap_size = 4294967296"); /* a hint: reads without copies */
+	/* a hint: reads without copies while the lists load; unmapped after,
+	 * so the database's pages do not stay in the server's memory */
+	db_exec(db, on ? "PRAGMA mmap_size = 4294967296" : "PRAGMA mmap_size = 0");
 }

@@ -42,11 +42,12 @@ int store_hashlist_all(struct db *db, struct store_hashlist **out, size_t *n, st
 /* Removes a list and all its entries; *removed gets the entry count. */
 int store_hashlist_remove(struct db *db, int64_t id, const char *now, int64_t *removed);
 
-/* Prepares this connection for a bulk import (page cache, memory map,
+/* Prepares this connection for a bulk import (a 256 MiB page cache,
  * fewer checkpoints). */
 void store_hashlist_bulk(struct db *db);
-/* Reads this connection's pages through a memory map (loading lists). */
-void store_hashlist_map(struct db *db);
+/* Reads this connection's pages through a memory map (loading lists), or
+ * stops (on false). */
+void store_hashlist_map(struct db *db, bool on);
 /* Adds an entry unless the list has it already: *added is 1 or 0. */
 int store_hashlist_entry_add(struct db *db, int64_t list_id, const char *algo,
 			     const uint8_t *hash, size_t len, const char *meta, const char *now,
