@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "hashlist.h"
 #include "urlnorm.h"
 #include "utf8.h"
 
@@ -316,34 +317,13 @@ int report_validate(struct report *r, struct field_errors *errs, struct arena *a
 
 int report_hash_parse(const char *algo, const char *hex, struct report_hash *h)
 {
-	static const struct {
-		const char *name;
-		size_t len;
-	} algos[] = {{"pdq", 32}, {"md5", 16}, {"sha1", 20}, {"sha256", 32}};
-	if (!algo || !hex || !h)
+	const char *name = algo ? hashlist_algo_name(algo) : NULL;
+	size_t len = hashlist_algo_len(name);
+	/* exact names only: the API's values are "pdq", "md5", "sha1", "sha256" */
+	if (!name || strcmp(name, algo) != 0 || !hex || !h ||
+	    hashlist_hex_decode(hex, strlen(hex), h->bytes, len))
 		return HL_EINVAL;
-	for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++) {
-		if (strcmp(algo, algos[i].name) != 0)
-			continue;
-		if (strlen(hex) != algos[i].len * 2)
-			return HL_EINVAL;
-		for (size_t k = 0; k < algos[i].len; k++) {
-			int v = 0;
-			for (int d = 0; d < 2; d++) {
-				char c = hex[2 * k + d];
-				int x = c >= '0' && c <= '9'   ? c - '0'
-					: c >= 'a' && c <= 'f' ? c - 'a' + 10
-					: c >= 'A' && c <= 'F' ? c - 'A' + 10
-							       : -1;
-				if (x < 0)
-					return HL_EINVAL;
-				v = v * 16 + x;
-			}
-			h->bytes[k] = (uint8_t)v;
-		}
-		h->algo = algos[i].name;
-		h->len = algos[i].len;
-		return 0;
-	}
-	return HL_EINVAL;
+	h->algo = name;
+	h->len = len;
+	return 0;
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "audit.h"
-#include "buf.h"
 #include "core/items.h"
 #include "db.h"
 #include "embedded.h"
@@ -136,60 +135,6 @@ int routing_propose(struct hotline *hl, int64_t item_id, struct routing_proposal
 
 /* ---- notices ---- */
 
-int routing_render(const char *name, const char *lang, const char *const *vars,
-		   const char **subject, const char **body, struct arena *a)
-{
-	char path[128];
-	snprintf(path, sizeof path, "data/mail/%s/%s.txt", lang && *lang ? lang : "en", name);
-	const struct embedded_file *f = embedded_find(path);
-	if (!f) {
-		snprintf(path, sizeof path, "data/mail/en/%s.txt", name);
-		f = embedded_find(path);
-	}
-	if (!f)
-		return HL_ENOTFOUND;
-	struct buf b;
-	buf_init(&b, 1u << 20);
-	const char *s = (const char *)f->data, *end = s + f->len;
-	int rc = 0;
-	while (s < end && !rc) {
-		const char *open = strstr(s, "{{");
-		if (!open || open >= end) {
-			rc = buf_append(&b, s, (size_t)(end - s));
-			break;
-		}
-		rc = buf_append(&b, s, (size_t)(open - s));
-		const char *close = strstr(open, "}}");
-		if (!close)
-			break;
-		size_t klen = (size_t)(close - open - 2);
-		const char *val = "";
-		for (const char *const *v = vars; v && v[0]; v += 2)
-			if (strlen(v[0]) == klen && strncmp(v[0], open + 2, klen) == 0)
-				val = v[1] ? v[1] : "";
-		if (!rc)
-			rc = buf_puts(&b, val);
-		s = close + 2;
-	}
-	if (rc) {
-		buf_free(&b);
-		return rc;
-	}
-	const char *text = buf_str(&b);
-	const char *nl = strchr(text, '\n');
-	if (strncmp(text, "Subject: ", 9) != 0 || !nl) {
-		buf_free(&b);
-		return HL_EINVAL;
-	}
-	*subject = arena_strndup(a, text + 9, (size_t)(nl - text - 9));
-	const char *bstart = nl + 1;
-	if (*bstart == '\n')
-		bstart++;
-	*body = arena_strdup(a, bstart);
-	buf_free(&b);
-	return *subject && *body ? 0 : HL_ENOMEM;
-}
-
 static int record_notice(struct hotline *hl, struct db *db, const struct staff_who *who,
 			 const struct store_item *it, const char *kind, const char *rule,
 			 const struct store_dir_entry *e, int64_t now, struct arena *a)
@@ -226,8 +171,6 @@ static int record_notice(struct hotline *hl, struct db *db, const struct staff_w
 				 .confirmed_by = who->name ? who->name : who->actor};
 	/* the hotline's own copy of a template (DATA/mail/<lang>/) wins */
 	int rc = mailout_render(hl, tpl, n.language, vars, &n.subject, &n.body, a);
-	if (rc == HL_ENOTFOUND)
-		rc = routing_render(tpl, n.language, vars, &n.subject, &n.body, a);
 	int64_t id = 0;
 	if (!rc)
 		rc = store_notice_insert(db, &n, &id);

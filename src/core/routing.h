@@ -52,11 +52,6 @@ int routing_send(struct hotline *hl, const struct staff_who *who, int64_t item_i
 int routing_remind(struct hotline *hl, const struct staff_who *who, int64_t item_id,
 		   const char **code, struct arena *a);
 
-/* Renders template data/mail/<lang>/<name>.txt (falls back to en) with
- * vars (name, value, ..., NULL): the subject and the body, in a. */
-int routing_render(const char *name, const char *lang, const char *const *vars,
-		   const char **subject, const char **body, struct arena *a);
-
 /* Directory edits (admins and supervisors), audited. A field problem is
  * HL_EINVAL with *field. */
 int routing_dir_put(struct hotline *hl, const struct staff_who *who,

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "api_json.h"
 #include "attachment.h"
+#include "hashlist.h"
 #include "http.h"
 #include "i18n.h"
 #include "utf8.h"
@@ -162,9 +163,7 @@ int api_hashes_from_json(json_t *v, const char *field, struct report_hash **out,
 				field_errors_add(errs, p2, "required");
 			continue;
 		}
-		if (report_hash_parse(algo, "", &h[i]) == HL_EINVAL && strcmp(algo, "pdq") != 0 &&
-		    strcmp(algo, "md5") != 0 && strcmp(algo, "sha1") != 0 &&
-		    strcmp(algo, "sha256") != 0) {
+		if (!hashlist_algo_name(algo) || strcmp(hashlist_algo_name(algo), algo) != 0) {
 			field_errors_add(errs, p2, "algo.invalid");
 			continue;
 		}
