@@ -387,6 +387,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *r = *con_cls;
 	if (!r)
 		return;
+	/* resumed, then closed without the handler being called again (the
+	 * client went away while its report was being committed): no longer
+	 * waited for by server_stop */
+	if (r->suspended)
+		__atomic_sub_fetch(&suspended_count, 1, __ATOMIC_SEQ_CST);
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	buf_free(&r->body);
