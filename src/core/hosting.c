@@ -21,7 +21,8 @@
 #include "store/items.h"
 
 #define HOSTING_MAX_ADDRS 8
-#define HOSTING_BATCH 512 /* items resolved, then written in one transaction */
+#define HOSTING_BATCH 512 /* items resolved, then written */
+#define HOSTING_WRITE 64  /* results per transaction */
 
 struct host_entry {
 	char *name, *addr;
@@ -308,9 +309,8 @@ int hosting_run_once(struct hosting *h)
 		free(p);
 		return rc;
 	}
-	/* look every host up once (many items share a host), then write all
-	 * the results in one transaction: one disk sync for the batch, and the
-	 * write lock held briefly, so intake's commits are not held up */
+	/* look every host up once (many items share a host), then write the
+	 * results a few dozen per transaction */
 	struct arena a;
 	arena_init(&a, 16u << 20);
 	struct hosting_result *res = arena_alloc(&a, (p->n ? p->n : 1) * sizeof *res);
@@ -328,21 +328,27 @@ int hosting_run_once(struct hosting *h)
 		}
 	}
 	db = res && lrc && p->n ? hotline_db(h->hl) : NULL;
-	if (db) {
-		if (db_begin(db) == 0) {
-			int wrc = 0;
-			for (int i = 0; i < p->n && (!wrc || wrc == HL_ENOTFOUND); i++)
-				wrc = store_item_set_hosting(db, p->id[i], lrc[i] ? "failed" : "done",
-							     lrc[i] ? NULL : res[i].addresses,
-							     lrc[i] ? NULL : res[i].country,
-							     lrc[i] ? 0 : res[i].asn,
-							     lrc[i] ? NULL : res[i].as_name, NULL, false,
-							     items_now());
-			if ((wrc && wrc != HL_ENOTFOUND) || db_commit(db))
-				db_rollback(db);
+	/* HOSTING_WRITE results per transaction: the write lock is held a
+	 * few milliseconds at a time, so intake's commits are not held up */
+	for (int from = 0; db && from < p->n; from += HOSTING_WRITE) {
+		if (db_begin(db) != 0)
+			break;
+		int wrc = 0;
+		for (int i = from; i < p->n && i < from + HOSTING_WRITE &&
+				   (!wrc || wrc == HL_ENOTFOUND); i++)
+			wrc = store_item_set_hosting(db, p->id[i], lrc[i] ? "failed" : "done",
+						     lrc[i] ? NULL : res[i].addresses,
+						     lrc[i] ? NULL : res[i].country,
+						     lrc[i] ? 0 : res[i].asn,
+						     lrc[i] ? NULL : res[i].as_name, NULL, false,
+						     items_now());
+		if ((wrc && wrc != HL_ENOTFOUND) || db_commit(db)) {
+			db_rollback(db);
+			break;
 		}
-		hotline_db_put(h->hl, db);
 	}
+	if (db)
+		hotline_db_put(h->hl, db);
 	arena_free(&a);
 	int n = p->n;
 	for (int i = 0; i < p->n; i++)

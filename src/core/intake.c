@@ -140,7 +140,7 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 	int64_t now_s = items_now();
 	char item_day[21];
 	items_format_time(now_s, item_day);
-	items_batch_begin(in->items);
+	items_batch_begin(in->items, in->db);
 	for (struct intake_job *j = batch; j; j = j->next) {
 		if (units && db_savepoint(in->db)) {
 			rc = HL_EIO;

@@ -106,6 +106,11 @@ struct pcount {
 	int64_t n, last;
 };
 
+/* A staged link. */
+struct glink {
+	int64_t item_id, report_id, at;
+};
+
 struct daily {
 	const char *channel;
 	int64_t n;
@@ -128,17 +133,73 @@ struct items_linker {
 	size_t ndaily, capdaily;
 	struct applied *applied;
 	size_t napplied, capapplied;
-	/* counts: written at most once a second, in memory in between */
-	pthread_mutex_t plock;     /* pending, read by other threads */
-	struct pcount *pending;    /* committed but not yet written */
+	/* A report of a known URL is linked in item_links_new (cheap: in
+	 * report order); every ITEMS_COUNT_EVERY_MS the links this process
+	 * staged are taken as a generation, sorted by item, and the following
+	 * batches move ITEMS_MOVE_STEP of them each into item_reports, raising
+	 * each item's count by the links it received (store 012). */
+	pthread_mutex_t plock;     /* pending, plinks and gen: read by other threads */
+	struct pcount *pending;    /* staged links per item, not yet in gen */
 	size_t pcap, pused;        /* pcap a power of two */
+	struct glink *plinks;      /* staged by committed batches, not yet in gen */
+	size_t nplinks, capplinks;
+	struct glink *gen;         /* the generation, sorted; [0, gpos) moved */
+	size_t ngen, capgen, gpos, gnext; /* gnext: where this batch's moving ends */
+	int64_t batch_now;
 	struct pcount *bdelta;     /* this batch's, until it commits */
 	size_t nbdelta, capbdelta;
-	bool flushing;             /* this batch writes pending */
 	int64_t max_report;        /* the highest new report of this batch */
-	int64_t max_committed;     /* the highest new report committed */
-	struct timespec last_flush;
+	struct timespec last_freeze;
+	/* items read as 'new' (no outcome yet) since the last time another
+	 * connection committed (SQLite's data_version): their state is not
+	 * read again batch after batch */
+	int64_t *known_new;
+	size_t kcap, kused;        /* kcap a power of two */
+	int64_t data_version;
 };
+
+static bool known_new_has(const struct items_linker *l, int64_t id)
+{
+	if (!l->kcap)
+		return false;
+	for (size_t k = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (l->kcap - 1);;
+	     k = (k + 1) & (l->kcap - 1)) {
+		if (!l->known_new[k])
+			return false;
+		if (l->known_new[k] == id)
+			return true;
+	}
+}
+
+/* Remembers id as 'new'; without memory it is simply read again. */
+static void known_new_add(struct items_linker *l, int64_t id)
+{
+	if ((l->kused + 1) * 2 > l->kcap) {
+		size_t ncap = l->kcap ? l->kcap * 2 : 1024;
+		int64_t *nt = calloc(ncap, sizeof *nt);
+		if (!nt)
+			return;
+		for (size_t i = 0; i < l->kcap; i++) {
+			int64_t v = l->known_new[i];
+			if (!v)
+				continue;
+			size_t k = (size_t)((uint64_t)v * 0x9E3779B97F4A7C15ULL) & (ncap - 1);
+			while (nt[k])
+				k = (k + 1) & (ncap - 1);
+			nt[k] = v;
+		}
+		free(l->known_new);
+		l->known_new = nt;
+		l->kcap = ncap;
+	}
+	size_t k = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (l->kcap - 1);
+	while (l->known_new[k] && l->known_new[k] != id)
+		k = (k + 1) & (l->kcap - 1);
+	if (!l->known_new[k]) {
+		l->known_new[k] = id;
+		l->kused++;
+	}
+}
 
 static struct pcount *pcount_slot(struct pcount *t, size_t cap, int64_t id)
 {
@@ -278,74 +339,6 @@ static void load_one(void *arg, int64_t id, const char *url)
 	map_put(l, h0, h1, id);
 }
 
-/* Reports stored after the last written counts (the process that took
- * them stopped before writing its counts): counted again from their URLs. */
-struct recount_state {
-	struct items_linker *l;
-	int64_t report, max_report;
-	int64_t seen[64]; /* items of the current report */
-	int nseen;
-	int rc;
-};
-
-static void recount_one(void *arg, int64_t report_id, const char *url)
-{
-	struct recount_state *r = arg;
-	if (report_id != r->report) {
-		r->report = report_id;
-		r->nseen = 0;
-	}
-	if (report_id > r->max_report)
-		r->max_report = report_id;
-	uint64_t h0, h1;
-	url_hash(url ? url : "", &h0, &h1);
-	int64_t id = map_get(r->l, h0, h1);
-	if (!id)
-		return;
-	for (int i = 0; i < r->nseen; i++)
-		if (r->seen[i] == id)
-			return;
-	if (r->nseen < 64)
-		r->seen[r->nseen++] = id;
-	if (pending_add(r->l, id, 1, 0))
-		r->rc = HL_ENOMEM;
-}
-
-static int write_pending(struct items_linker *l, struct db *db, int64_t counted);
-
-static int recount(struct items_linker *l, struct db *db)
-{
-	int64_t counted = 0;
-	int rc = store_item_counted_get(db, &counted);
-	struct recount_state r = {.l = l, .max_report = counted};
-	if (!rc)
-		rc = store_report_urls_after(db, counted, recount_one, &r);
-	if (!rc)
-		rc = r.rc;
-	if (rc || !l->pused)
-		return rc;
-	/* an item made by one of these reports was stored with a count of 1 */
-	for (size_t i = 0; !rc && i < l->pcap; i++) {
-		int64_t first = 0;
-		if (l->pending[i].id &&
-		    !(rc = store_item_first_report(db, l->pending[i].id, &first)) && first > counted)
-			l->pending[i].n--;
-	}
-	if (rc)
-		return rc;
-	if (db_begin(db))
-		return HL_EIO;
-	rc = write_pending(l, db, r.max_report);
-	if (!rc && db_commit(db))
-		rc = HL_EIO;
-	if (rc)
-		db_rollback(db);
-	l->pused = 0;
-	if (l->pending)
-		memset(l->pending, 0, l->pcap * sizeof *l->pending);
-	return rc;
-}
-
 int items_linker_new(struct db *db, struct items_linker **out)
 {
 	struct items_linker *l = calloc(1, sizeof *l);
@@ -354,10 +347,14 @@ int items_linker_new(struct db *db, struct items_linker **out)
 		return HL_ENOMEM;
 	}
 	pthread_mutex_init(&l->plock, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &l->last_flush);
+	clock_gettime(CLOCK_MONOTONIC, &l->last_freeze);
 	int rc = store_item_each_url(db, load_one, l);
+	int64_t moved = 0;
 	if (!rc)
-		rc = recount(l, db);
+		rc = store_item_links_recover(db, &moved);
+	if (!rc && moved)
+		log_info("items: %" PRId64 " links left by a stopped process moved and their items "
+			 "counted again", moved);
 	if (rc) {
 		items_linker_free(l);
 		return rc;
@@ -372,6 +369,9 @@ void items_linker_free(struct items_linker *l)
 		return;
 	free(l->slots);
 	free(l->pending);
+	free(l->plinks);
+	free(l->gen);
+	free(l->known_new);
 	free(l->bdelta);
 	pthread_mutex_destroy(&l->plock);
 	free(l->links);
@@ -381,11 +381,19 @@ void items_linker_free(struct items_linker *l)
 	free(l);
 }
 
-void items_batch_begin(struct items_linker *l)
+void items_batch_begin(struct items_linker *l, struct db *db)
 {
 	items_job_undo(l, 0);
 	l->nfresh = 0;
 	l->napplied = 0;
+	int64_t v = -1;
+	if (store_data_version(db, &v) || v != l->data_version) {
+		/* another connection committed: an item may have been assessed */
+		if (l->known_new)
+			memset(l->known_new, 0, l->kcap * sizeof *l->known_new);
+		l->kused = 0;
+		l->data_version = v;
+	}
 }
 
 /* A mark packs the three lengths (each below 2^21 in a batch). */
@@ -415,6 +423,7 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 		if (report_id > l->max_report)
 			l->max_report = report_id;
 	}
+	size_t first_link = l->nlinks;
 	for (size_t i = 0; i < n; i++) {
 		if (!urls_norm || !urls_norm[i])
 			continue;
@@ -439,12 +448,20 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 			l->fresh[l->nfresh++] = (struct slot){h0, h1, id};
 			created = true;
 		}
-		rc = store_item_link(db, id, report_id);
+		bool again = false; /* the same URL twice in one report */
+		for (size_t k = first_link; k < l->nlinks && !again; k++)
+			again = l->links[k].item_id == id;
+		if (again)
+			continue;
+		/* a known URL's new report waits in item_links_new; an item's
+		 * first report and an addition go to item_reports at once */
+		rc = new_report && !created ? store_item_stage(db, id, report_id)
+					    : store_item_link(db, id, report_id);
 		if (rc == HL_EEXIST)
 			continue; /* the same URL twice in one report */
 		if (rc)
 			return rc;
-		/* an addition's link is counted at once (rare; the restart recount
+		/* an addition's link is counted at once (rare; a start's recovery
 		 * only sees reports' own URLs) */
 		if (!new_report && !created && (rc = store_item_count_add(db, id, 1, now)))
 			return rc;
@@ -494,8 +511,84 @@ static bool fresh_has(const struct items_linker *l, int64_t id)
 	return lo < l->nfresh && l->fresh[lo].id == id;
 }
 
+static int glink_cmp(const void *a, const void *b)
+{
+	const struct glink *x = a, *y = b;
+	if (x->item_id != y->item_id)
+		return x->item_id < y->item_id ? -1 : 1;
+	return x->report_id < y->report_id ? -1 : x->report_id > y->report_id;
+}
+
+/* Moves staged links v[from, to) (sorted by item) into item_reports and
+ * raises each item's count by the links moved. */
+static int move_links(struct db *db, const struct glink *v, size_t from, size_t to)
+{
+	int rc = 0;
+	for (size_t i = from; i < to && !rc;) {
+		int64_t n = 0, at = 0;
+		size_t j = i;
+		for (; j < to && v[j].item_id == v[i].item_id && !rc; j++) {
+			bool moved = false;
+			rc = store_item_unstage(db, v[j].item_id, v[j].report_id, &moved);
+			n += moved;
+			if (v[j].at > at)
+				at = v[j].at;
+		}
+		if (!rc && n)
+			rc = store_item_count_add(db, v[i].item_id, n, at);
+		i = j;
+	}
+	return rc;
+}
+
+/* In the batch's transaction: takes the staged links as a generation
+ * every ITEMS_COUNT_EVERY_MS, and moves the next ITEMS_MOVE_STEP of the
+ * generation, or twice the batch's links if more (ending with an item's
+ * last link). */
+static int move_step(struct items_linker *l, struct db *db)
+{
+	if (!l->ngen && l->nplinks) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		int64_t ms = (int64_t)(t.tv_sec - l->last_freeze.tv_sec) * 1000 +
+			     (t.tv_nsec - l->last_freeze.tv_nsec) / 1000000;
+		if (ms < ITEMS_COUNT_EVERY_MS)
+			return 0;
+		qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
+		pthread_mutex_lock(&l->plock);
+		struct glink *g = l->gen;
+		size_t cap = l->capgen;
+		l->gen = l->plinks;
+		l->capgen = l->capplinks;
+		l->ngen = l->nplinks;
+		l->gpos = l->gnext = 0;
+		l->plinks = g; /* the spent generation's memory, reused */
+		l->capplinks = cap;
+		l->nplinks = 0;
+		if (l->pending)
+			memset(l->pending, 0, l->pcap * sizeof *l->pending);
+		l->pused = 0;
+		pthread_mutex_unlock(&l->plock);
+		l->last_freeze = t;
+	}
+	if (l->gpos >= l->ngen)
+		return 0;
+	/* a slice that keeps a small batch quick, and keeps up with big ones */
+	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
+	size_t end = l->gpos + step;
+	if (end >= l->ngen)
+		end = l->ngen;
+	while (end < l->ngen && l->gen[end].item_id == l->gen[end - 1].item_id)
+		end++;
+	int rc = move_links(db, l->gen, l->gpos, end);
+	if (!rc)
+		l->gnext = end;
+	return rc;
+}
+
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso)
 {
+	l->batch_now = now;
 	/* reports a day per channel: one row per channel per batch */
 	if (l->ndaily) {
 		qsort(l->daily_ch, l->ndaily, sizeof *l->daily_ch, str_cmp);
@@ -535,8 +628,10 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		}
 		if (n)
 			l->bdelta[l->nbdelta++] = (struct pcount){item, n, now};
-		if (!fresh_has(l, item)) {
+		if (!fresh_has(l, item) && !known_new_has(l, item)) {
 			rc = store_item_state(db, item, &state, &cls, &a);
+			if (!rc && state && strcmp(state, "new") == 0)
+				known_new_add(l, item);
 			if (!rc && state &&
 			    (strcmp(state, "illegal") == 0 || strcmp(state, "notified") == 0 ||
 			     strcmp(state, "removed") == 0))
@@ -559,38 +654,8 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		i = j;
 	}
 	arena_free(&a);
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	int64_t ms = (int64_t)(t.tv_sec - l->last_flush.tv_sec) * 1000 +
-		     (t.tv_nsec - l->last_flush.tv_nsec) / 1000000;
-	if (!rc && ms >= ITEMS_COUNT_EVERY_MS) {
-		/* the counts waiting, and this batch's, in this transaction */
-		pthread_mutex_lock(&l->plock);
-		for (size_t k = 0; k < l->nbdelta && !rc; k++)
-			rc = pending_add(l, l->bdelta[k].id, l->bdelta[k].n, l->bdelta[k].last);
-		if (!rc)
-			rc = write_pending(l, db, l->max_report);
-		/* undone on a rollback: this batch's deltas are taken out again */
-		for (size_t k = 0; k < l->nbdelta && rc; k++) {
-			struct pcount *s = pcount_slot(l->pending, l->pcap, l->bdelta[k].id);
-			if (s->id)
-				s->n -= l->bdelta[k].n;
-		}
-		pthread_mutex_unlock(&l->plock);
-		l->flushing = rc == 0;
-	}
-	return rc;
-}
-
-static int write_pending(struct items_linker *l, struct db *db, int64_t counted)
-{
-	int rc = 0;
-	for (size_t i = 0; i < l->pcap && !rc; i++)
-		if (l->pending[i].id && l->pending[i].n)
-			rc = store_item_count_add(db, l->pending[i].id, l->pending[i].n,
-						  l->pending[i].last);
-	if (!rc && counted)
-		rc = store_item_counted_set(db, counted);
+	if (!rc)
+		rc = move_step(l, db);
 	return rc;
 }
 
@@ -600,31 +665,32 @@ void items_batch_end(struct items_linker *l, bool committed)
 		items_job_undo(l, 0);
 		l->napplied = 0;
 	}
-	if (committed && l->max_report > l->max_committed)
-		l->max_committed = l->max_report;
 	pthread_mutex_lock(&l->plock);
-	if (committed && l->flushing) {
-		/* written with this batch */
-		if (l->pending)
-			memset(l->pending, 0, l->pcap * sizeof *l->pending);
-		l->pused = 0;
-		clock_gettime(CLOCK_MONOTONIC, &l->last_flush);
-	} else if (committed) {
+	if (committed) {
 		for (size_t k = 0; k < l->nbdelta; k++)
 			if (pending_add(l, l->bdelta[k].id, l->bdelta[k].n, l->bdelta[k].last))
 				log_error("items: a count could not be kept in memory; a restart "
 					  "counts it again");
-	} else if (l->flushing) {
-		/* the writing was rolled back with the batch (the commit failed):
-		 * this batch's deltas, added to pending for the writing, go */
-		for (size_t k = 0; k < l->nbdelta; k++) {
-			struct pcount *s = pcount_slot(l->pending, l->pcap, l->bdelta[k].id);
-			if (s->id)
-				s->n -= l->bdelta[k].n;
+		for (size_t k = 0; k < l->nlinks; k++) {
+			const struct link *k0 = &l->links[k];
+			if (k0->counted || k0->created)
+				continue; /* not staged */
+			if (grow((void **)&l->plinks, &l->capplinks, l->nplinks + 1,
+				 sizeof *l->plinks)) {
+				log_error("items: a link could not be kept in memory; a restart "
+					  "moves it");
+				continue;
+			}
+			l->plinks[l->nplinks++] =
+				(struct glink){k0->item_id, k0->report_id, l->batch_now};
 		}
+		l->gpos = l->gnext;
+		if (l->gpos >= l->ngen)
+			l->ngen = l->gpos = l->gnext = 0;
+	} else {
+		l->gnext = l->gpos; /* the moving was rolled back with the batch */
 	}
 	pthread_mutex_unlock(&l->plock);
-	l->flushing = false;
 	l->nbdelta = 0;
 	l->max_report = 0;
 	l->nfresh = 0;
@@ -642,23 +708,40 @@ int64_t items_pending(struct items_linker *l, int64_t item_id)
 		struct pcount *s = pcount_slot(l->pending, l->pcap, item_id);
 		n = s->id ? s->n : 0;
 	}
+	/* the generation's links of item_id not moved yet */
+	size_t lo = l->gpos, hi = l->ngen;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->gen[mid].item_id < item_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo < l->ngen && l->gen[lo].item_id == item_id) {
+		n++;
+		lo++;
+	}
 	pthread_mutex_unlock(&l->plock);
 	return n;
 }
 
 int items_linker_flush(struct items_linker *l, struct db *db)
 {
-	if (!l || (!l->pused && !l->max_committed))
+	if (!l || (!l->nplinks && l->gpos >= l->ngen))
 		return 0;
+	qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
 	if (db_begin(db))
 		return HL_EIO;
 	pthread_mutex_lock(&l->plock);
-	int rc = write_pending(l, db, l->max_committed);
+	int rc = move_links(db, l->gen, l->gpos, l->ngen);
+	if (!rc)
+		rc = move_links(db, l->plinks, 0, l->nplinks);
 	if (!rc && db_commit(db))
 		rc = HL_EIO;
 	if (rc) {
 		db_rollback(db);
 	} else {
+		l->ngen = l->gpos = l->gnext = l->nplinks = 0;
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;

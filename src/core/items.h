@@ -39,7 +39,7 @@ struct items_linker;
 int items_linker_new(struct db *db, struct items_linker **out);
 void items_linker_free(struct items_linker *l);
 /* Starts a batch (a transaction attempt); forgets what an earlier attempt did. */
-void items_batch_begin(struct items_linker *l);
+void items_batch_begin(struct items_linker *l, struct db *db);
 /* A job's start, and undoing a job that failed (its savepoint rolled back). */
 size_t items_job_mark(struct items_linker *l);
 void items_job_undo(struct items_linker *l, size_t mark);
@@ -52,12 +52,16 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso);
 /* After COMMIT (keeps the new items) or after ROLLBACK (forgets them). */
 void items_batch_end(struct items_linker *l, bool committed);
-/* Reports linked but not yet written to item_id's count: counts are
- * written at most every ITEMS_COUNT_EVERY_MS (and when the committer
- * stops), so readers add this to the stored count. Any thread. */
-#define ITEMS_COUNT_EVERY_MS 1000
+/* Reports linked but not yet counted in item_id's stored count: a known
+ * URL's new report is linked in item_links_new; every ITEMS_COUNT_EVERY_MS
+ * the links waiting are taken, sorted by item, and the next batches move
+ * ITEMS_MOVE_STEP of them each (twice the batch's links when more) into item_reports and the items' counts
+ * (all of them when the committer stops). Readers add this to the stored
+ * count. Any thread. */
+#define ITEMS_COUNT_EVERY_MS 3000
+#define ITEMS_MOVE_STEP 512
 int64_t items_pending(struct items_linker *l, int64_t item_id);
-/* Writes every count waiting (the committer stopping). */
+/* Moves every link waiting, with its count (the committer stopping). */
 int items_linker_flush(struct items_linker *l, struct db *db);
 /* The state a report of this batch took from its item, or NULL. */
 const char *items_report_state(struct items_linker *l, int64_t report_id);

@@ -31,14 +31,18 @@ static const char SQL_COUNT_ADD[] =
 	"UPDATE items SET report_count = report_count + $2,"
 	" last_reported_at = MAX(last_reported_at, $3), updated_at = MAX(updated_at, $3)"
 	" WHERE id = $1";
-static const char SQL_FIRST_REPORT[] =
-	"SELECT COALESCE(MIN(report_id), 0) FROM item_reports WHERE item_id = $1";
-static const char SQL_COUNTED_GET[] = "SELECT report_id FROM item_counted WHERE id = 1";
-static const char SQL_COUNTED_SET[] =
-	"UPDATE item_counted SET report_id = MAX(report_id, $1) WHERE id = 1";
-static const char SQL_URLS_AFTER[] =
-	"SELECT report_id, url_norm FROM report_urls WHERE report_id > $1 AND addition_id = 0"
-	" ORDER BY report_id, addition_id, position";
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+static const char SQL_STAGE[] =
+	"INSERT INTO item_links_new (report_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+static const char SQL_UNSTAGE[] =
+	"DELETE FROM item_links_new WHERE report_id = $1 AND item_id = $2";
+static const char SQL_RECOVER_MOVE[] =
+	"INSERT INTO item_reports (item_id, report_id) SELECT item_id, report_id FROM item_links_new"
+	" WHERE true ON CONFLICT DO NOTHING";
+static const char SQL_RECOVER_COUNT[] =
+	"UPDATE items SET report_count = (SELECT count(*) FROM item_reports r WHERE r.item_id = items.id)"
+	" WHERE id IN (SELECT item_id FROM item_links_new)";
+static const char SQL_RECOVER_CLEAR[] = "DELETE FROM item_links_new";
 static const char SQL_DAILY[] =
 	"INSERT INTO report_daily (day, channel, n) VALUES ($1, $2, $3)"
 	" ON CONFLICT (day, channel) DO UPDATE SET n = n + excluded.n";
@@ -58,8 +62,11 @@ static const char SQL_LIST_DUE[] =
 	" OR (reminders_sent = 1 AND notified_at <= $3 - 259200)"
 	" OR (reminders_sent = 2 AND notified_at <= $3 - 604800))"
 	" ORDER BY id DESC LIMIT $2";
-static const char SQL_REPORT_IDS[] =
-	"SELECT report_id FROM item_reports WHERE item_id = $1 ORDER BY report_id DESC LIMIT $2";
+/* an item's links: item_reports and those not moved there yet (012) */
+#define ITEM_LINKS(item)                                                                           \
+	"SELECT report_id FROM item_reports WHERE item_id = " item                                \
+	" UNION SELECT report_id FROM item_links_new WHERE item_id = " item
+static const char SQL_REPORT_IDS[] = ITEM_LINKS("$1") " ORDER BY report_id DESC LIMIT $2";
 static const char SQL_OF_REPORT[] =
 	"SELECT DISTINCT i.id, i.url FROM report_urls u JOIN items i ON i.url = u.url_norm"
 	" WHERE u.report_id = $1 ORDER BY i.id";
@@ -68,10 +75,10 @@ static const char SQL_ASSESS[] =
 	" assessed_at = COALESCE(assessed_at, $6), reopened = 0, updated_at = $6 WHERE id = $1";
 static const char SQL_APPLY[] =
 	"UPDATE reports SET state = $2, classification = COALESCE($3, classification),"
-	" updated_at = $4 WHERE id IN (SELECT report_id FROM item_reports WHERE item_id = $1)";
+	" updated_at = $4 WHERE id IN (" ITEM_LINKS("$1") ")";
 static const char SQL_APPLY_EVENTS[] =
 	"INSERT INTO queue_events (report_id, state)"
-	" SELECT report_id, $2 FROM item_reports WHERE item_id = $1";
+	" SELECT report_id, $2 FROM (" ITEM_LINKS("$1") ")";
 static const char SQL_STEP_NOTIFIED[] =
 	"UPDATE items SET state = 'notified', notified_at = COALESCE(notified_at, $2),"
 	" updated_at = $2 WHERE id = $1";
@@ -705,38 +712,54 @@ int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last
 	return db_step_done(st);
 }
 
-int store_item_counted_get(struct db *db, int64_t *report_id)
+int store_item_stage(struct db *db, int64_t item_id, int64_t report_id)
 {
-	struct db_stmt *st = db_prepare(db, SQL_COUNTED_GET);
-	if (!st)
-		return HL_EIO;
-	int rc = db_step(st);
-	*report_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
-	db_reset(st);
-	return rc == DB_ROW || rc == DB_DONE ? 0 : HL_EIO;
-}
-
-int store_item_counted_set(struct db *db, int64_t report_id)
-{
-	struct db_stmt *st = db_prepare(db, SQL_COUNTED_SET);
+	struct db_stmt *st = db_prepare(db, SQL_STAGE);
 	if (!st)
 		return HL_EIO;
 	db_bind_int64(st, 1, report_id);
-	return db_step_done(st);
+	db_bind_int64(st, 2, item_id);
+	int rc = db_step_done(st);
+	if (rc)
+		return rc;
+	return db_changes(db) == 1 ? 0 : HL_EEXIST;
 }
 
-int store_report_urls_after(struct db *db, int64_t after,
-			    void (*fn)(void *arg, int64_t report_id, const char *url_norm), void *arg)
+int store_item_unstage(struct db *db, int64_t item_id, int64_t report_id, bool *moved)
 {
-	struct db_stmt *st = db_prepare(db, SQL_URLS_AFTER);
+	*moved = false;
+	struct db_stmt *st = db_prepare(db, SQL_UNSTAGE);
 	if (!st)
 		return HL_EIO;
-	db_bind_int64(st, 1, after);
-	int rc;
-	while ((rc = db_step(st)) == DB_ROW)
-		fn(arg, db_column_int64(st, 0), db_column_text(st, 1));
-	db_reset(st);
-	return rc == DB_DONE ? 0 : HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	db_bind_int64(st, 2, item_id);
+	int rc = db_step_done(st);
+	if (rc || db_changes(db) != 1)
+		return rc; /* moved already (a start recovering the links) */
+	rc = store_item_link(db, item_id, report_id);
+	if (rc == HL_EEXIST)
+		return 0;
+	*moved = rc == 0;
+	return rc;
+}
+
+int store_item_links_recover(struct db *db, int64_t *moved)
+{
+	*moved = 0;
+	if (db_begin(db))
+		return HL_EIO;
+	int rc = db_exec(db, SQL_RECOVER_MOVE);
+	if (!rc)
+		*moved = db_changes(db);
+	if (!rc)
+		rc = db_exec(db, SQL_RECOVER_COUNT);
+	if (!rc)
+		rc = db_exec(db, SQL_RECOVER_CLEAR);
+	if (!rc && db_commit(db))
+		rc = HL_EIO;
+	if (rc)
+		db_rollback(db);
+	return rc ? HL_EIO : 0;
 }
 
 int store_item_state(struct db *db, int64_t item_id, const char **state,
@@ -757,14 +780,13 @@ int store_item_state(struct db *db, int64_t item_id, const char **state,
 	return 0;
 }
 
-int store_item_first_report(struct db *db, int64_t item_id, int64_t *report_id)
+int store_data_version(struct db *db, int64_t *version)
 {
-	struct db_stmt *st = db_prepare(db, SQL_FIRST_REPORT);
+	struct db_stmt *st = db_prepare(db, SQL_DATA_VERSION);
 	if (!st)
 		return HL_EIO;
-	db_bind_int64(st, 1, item_id);
 	int rc = db_step(st);
-	*report_id = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	*version = rc == DB_ROW ? db_column_int64(st, 0) : 0;
 	db_reset(st);
 	return rc == DB_ROW ? 0 : HL_EIO;
 }

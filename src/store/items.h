@@ -46,15 +46,17 @@ int store_report_channel(struct db *db, int64_t report_id, char *out, size_t siz
 int store_report_daily_add(struct db *db, const char *day, const char *channel, int64_t n);
 /* Adds n reports to an item's count (no state read, no re-opening). */
 int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last_at);
-/* The report id up to which item counts are written, and setting it. */
-int store_item_counted_get(struct db *db, int64_t *report_id);
-int store_item_counted_set(struct db *db, int64_t report_id);
-/* Calls fn for each URL given with a report (not an addition) whose id is
- * above after, in report order. */
-int store_report_urls_after(struct db *db, int64_t after,
-			    void (*fn)(void *arg, int64_t report_id, const char *url_norm), void *arg);
-/* The lowest report id linked to an item (0 when none). */
-int store_item_first_report(struct db *db, int64_t item_id, int64_t *report_id);
+/* Links a report to an item in item_links_new (012), to be moved into
+ * item_reports later: 0, or HL_EEXIST when linked already. */
+int store_item_stage(struct db *db, int64_t item_id, int64_t report_id);
+/* Moves one staged link into item_reports; *moved false when it was not
+ * staged any more (moved by another process's start). */
+int store_item_unstage(struct db *db, int64_t item_id, int64_t report_id, bool *moved);
+/* In its own transaction: moves every staged link and counts the items
+ * they name again from their links (a start after a stop or a crash). */
+int store_item_links_recover(struct db *db, int64_t *moved);
+/* SQLite's data_version: changes when another connection commits. */
+int store_data_version(struct db *db, int64_t *version);
 /* An item's state and classification (arena copies). */
 int store_item_state(struct db *db, int64_t item_id, const char **state,
 		     const char **classification, struct arena *a);

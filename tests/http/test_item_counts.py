@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Items' report counts (issue 6): the committer writes them at most once a
-second and keeps them in memory in between, so a count read at once must
-already include every acknowledged report, and a crash (SIGKILL) before
-the counts were written must not lose or double any of them: the next
-start counts the reports after the last written mark again."""
+"""Items' report counts (issue 6): a report of a known URL is linked in
+item_links_new; every three seconds the committer takes the links waiting
+and moves them, sorted by item, a slice per batch, into item_reports and the
+items' counts. A count read at once must already include every acknowledged
+report, and a crash (SIGKILL) before the links were moved, or while only
+some of them were, must not lose or double any of them: the next start moves
+what is left and counts those items again from their links."""
 
 import json
 import os
@@ -76,6 +78,51 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(self.stored_counts(), want)
         self.srv.start()
         self.assertEqual(self.counts(), want)
+
+    def test_crash_while_counts_are_partly_written(self):
+        many = ["https://many.example.org/p%03d" % i for i in range(400)]
+        # every item made (stored with a count of 1), then reported six
+        # times more: 2,400 links wait, more than a batch moves
+        for _ in range(7):
+            for k in range(0, len(many), 50):
+                s, _, j = self.srv.api_report({"kind": "abuse_material",
+                                               "urls": many[k:k + 50]})
+                self.assertEqual(s, 201, j)
+
+        def stored():
+            con = self.srv.db()
+            try:
+                return dict(con.execute("SELECT url, report_count FROM items WHERE url LIKE "
+                                        "'https://many.example.org/%'").fetchall())
+            finally:
+                con.close()
+        self.assertEqual(sorted(set(stored().values())), [1])
+        # after three quiet seconds the next batch takes the links waiting
+        # and moves the first of them only
+        time.sleep(3.5)
+        self.file([URLS[0]])
+        counts = stored()
+        written = sum(1 for v in counts.values() if v == 7)
+        self.assertTrue(0 < written < len(many), "written: %d" % written)
+        self.assertEqual(set(counts.values()), {1, 7})
+        self.srv.kill9()
+        self.srv.start()
+        self.assertEqual(set(stored().values()), {7})
+        s, h, b = self.con("GET", "/api/v1/items?limit=500",
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        got = {i["url"]: i["report_count"] for i in parse_json(b)["items"]
+               if i["url"] in many}
+        self.assertEqual(got, {u: 7 for u in many})
+        con = self.srv.db()
+        try:
+            self.assertEqual(con.execute("SELECT count(*) FROM item_links_new").fetchone()[0], 0)
+            linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
+                                 " r.item_id WHERE i.url LIKE 'https://many.example.org/%'"
+                                 ).fetchone()[0]
+            self.assertEqual(linked, 7 * len(many))
+        finally:
+            con.close()
 
 
 if __name__ == "__main__":
