@@ -17,6 +17,7 @@
 #include "core/items.h"
 #include "db.h"
 #include "err.h"
+#include "intake.h"
 #include "log.h"
 #include "store/items.h"
 
@@ -293,6 +294,28 @@ static void pending_one(void *arg, int64_t id, const char *host)
 	}
 }
 
+struct hosting_write {
+	const struct pending *p;
+	const struct hosting_result *res;
+	const int *lrc;
+	int from, to;
+};
+
+static int write_results(struct db *db, void *arg)
+{
+	const struct hosting_write *w = arg;
+	int wrc = 0;
+	for (int i = w->from; i < w->to && (!wrc || wrc == HL_ENOTFOUND); i++) {
+		const struct hosting_result *r = &w->res[i];
+		bool ok = w->lrc[i] == 0;
+		wrc = store_item_set_hosting(db, w->p->id[i], ok ? "done" : "failed",
+					     ok ? r->addresses : NULL, ok ? r->country : NULL,
+					     ok ? r->asn : 0, ok ? r->as_name : NULL, NULL, false,
+					     items_now());
+	}
+	return wrc == HL_ENOTFOUND ? 0 : wrc;
+}
+
 int hosting_run_once(struct hosting *h)
 {
 	struct pending *p = calloc(1, sizeof *p);
@@ -327,28 +350,33 @@ int hosting_run_once(struct hosting *h)
 			lrc[i] = p->host[i] ? hosting_lookup(h, p->host[i], &res[i], &a) : HL_ENOMEM;
 		}
 	}
-	db = res && lrc && p->n ? hotline_db(h->hl) : NULL;
-	/* HOSTING_WRITE results per transaction: the write lock is held a
-	 * few milliseconds at a time, so intake's commits are not held up */
-	for (int from = 0; db && from < p->n; from += HOSTING_WRITE) {
-		if (db_begin(db) != 0)
-			break;
-		int wrc = 0;
-		for (int i = from; i < p->n && i < from + HOSTING_WRITE &&
-				   (!wrc || wrc == HL_ENOTFOUND); i++)
-			wrc = store_item_set_hosting(db, p->id[i], lrc[i] ? "failed" : "done",
-						     lrc[i] ? NULL : res[i].addresses,
-						     lrc[i] ? NULL : res[i].country,
-						     lrc[i] ? 0 : res[i].asn,
-						     lrc[i] ? NULL : res[i].as_name, NULL, false,
-						     items_now());
-		if ((wrc && wrc != HL_ENOTFOUND) || db_commit(db)) {
-			db_rollback(db);
-			break;
+	/* HOSTING_WRITE results at a time, through the intake committer
+	 * (joining its next group commit) when there is one: a writer of its
+	 * own would take the write lock from it again and again */
+	for (int from = 0; res && lrc && from < p->n; from += HOSTING_WRITE) {
+		struct hosting_write w = {p, res, lrc, from,
+					  from + HOSTING_WRITE < p->n ? from + HOSTING_WRITE : p->n};
+		if (h->hl->intake) {
+			struct intake_waiter *wt = intake_waiter_new(&a);
+			if (!wt || intake_submit_call(h->hl, write_results, &w, &a,
+						      intake_waiter_done, wt))
+				break;
+			if (intake_waiter_wait(wt))
+				break;
+			continue;
 		}
-	}
-	if (db)
+		db = hotline_db(h->hl);
+		if (!db)
+			break;
+		int wrc = db_begin(db);
+		if (!wrc)
+			wrc = write_results(db, &w);
+		if (wrc || db_commit(db))
+			db_rollback(db);
 		hotline_db_put(h->hl, db);
+		if (wrc)
+			break;
+	}
 	arena_free(&a);
 	int n = p->n;
 	for (int i = 0; i < p->n; i++)

@@ -316,11 +316,7 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 	if (opt->start_intake) {
 		int qrc = 0;
 		if (!opt->no_queue) {
-			/* serving: the hosting look-ups and the in-memory queue */
-			if (hosting_open(hl, &hl->hosting) || hosting_start(hl->hosting)) {
-				hotline_close(hl);
-				return HL_EIO;
-			}
+			/* serving: the in-memory queue, and (below) the host look-ups */
 			hl->queue = queue_new();
 			db = hl->queue ? pool_get(hl->readers) : NULL;
 			qrc = db ? queue_load(hl->queue, db) : HL_ENOMEM;
@@ -328,6 +324,12 @@ int hotline_open(struct hotline *hl, const struct hotline_options *opt)
 				pool_put(hl->readers, db);
 		}
 		if (qrc || intake_start(&hl->intake, hl->db_path, hl->queue)) {
+			hotline_close(hl);
+			return HL_EIO;
+		}
+		/* after the committer: the look-ups write through it */
+		if (!opt->no_queue &&
+		    (hosting_open(hl, &hl->hosting) || hosting_start(hl->hosting))) {
 			hotline_close(hl);
 			return HL_EIO;
 		}

@@ -23,7 +23,7 @@
 #define INTAKE_BATCH_MAX 2048
 #define INTAKE_NUMBER_TRIES 32
 
-enum job_type { JOB_REPORT, JOB_ADDITION, JOB_AUDIT };
+enum job_type { JOB_REPORT, JOB_ADDITION, JOB_AUDIT, JOB_CALL };
 
 struct intake_job {
 	enum job_type type;
@@ -34,6 +34,8 @@ struct intake_job {
 	const char *const *urls, *const *urls_norm;
 	size_t nurls;
 	const char *actor, *action, *action2, *object_type, *object_id; /* JOB_AUDIT */
+	int (*fn)(struct db *db, void *arg); /* JOB_CALL */
+	void *fn_arg;
 	intake_done_fn done;
 	void *arg;
 	int rc;
@@ -62,6 +64,8 @@ static int job_run(struct db *db, struct intake_job *j, const char *now, int64_t
 {
 	if (j->type == JOB_ADDITION)
 		return store_report_add(db, j->report_id, j->text, j->urls, j->urls_norm, j->nurls, now);
+	if (j->type == JOB_CALL)
+		return j->fn(db, j->fn_arg);
 	if (j->type == JOB_AUDIT) {
 		int rc = audit_append_db(db, j->actor, j->action, j->object_type, j->object_id, NULL);
 		if (!rc && j->action2)
@@ -472,6 +476,22 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
 	j->action2 = action2;
 	j->object_type = object_type;
 	j->object_id = object_id;
+	j->done = done;
+	j->arg = arg;
+	intake_queue(hl->intake, j);
+	return 0;
+}
+
+int intake_submit_call(struct hotline *hl, int (*fn)(struct db *db, void *arg), void *fn_arg,
+		       struct arena *a, intake_done_fn done, void *arg)
+{
+	struct intake_job *j = arena_alloc(a, sizeof *j);
+	if (!j)
+		return HL_ENOMEM;
+	memset(j, 0, sizeof *j);
+	j->type = JOB_CALL;
+	j->fn = fn;
+	j->fn_arg = fn_arg;
 	j->done = done;
 	j->arg = arg;
 	intake_queue(hl->intake, j);

@@ -62,6 +62,13 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
  * items_pending); 0 without a committer. */
 int64_t intake_item_pending(struct intake *in, int64_t item_id);
 
+/* Queues fn(db, fn_arg) to run in the committer's next transaction, among
+ * the reports (its own savepoint if a job of the batch fails): for writers
+ * that would otherwise take the write lock from the committer again and
+ * again (host look-ups). Its return is the job's rc. Same contract as
+ * intake_submit_report. */
+int intake_submit_call(struct hotline *hl, int (*fn)(struct db *db, void *arg), void *fn_arg,
+		       struct arena *a, intake_done_fn done, void *arg);
 /* Blocks until a job queued with intake_waiter_done as its done function
  * and w as its arg has been committed; returns the job's result. */
 struct intake_waiter;

@@ -532,6 +532,54 @@ static void test_failing_job_does_not_undo_others(void **state)
 	arena_free(&a);
 }
 
+/* A call job (intake_submit_call) runs in the committer's transaction:
+ * its writes land with the batch; one that fails is undone alone, and the
+ * reports beside it are kept. */
+static int call_write(struct db *db, void *arg)
+{
+	return db_exec(db, (const char *)arg) ? HL_EIO : 0;
+}
+
+static void test_call_jobs(void **state)
+{
+	struct fx *f = *state;
+	struct arena a;
+	arena_init(&a, 1 << 20);
+	struct intake_waiter *ok = intake_waiter_new(&a), *bad = intake_waiter_new(&a),
+			     *rep = intake_waiter_new(&a);
+	assert_non_null(ok);
+	assert_non_null(bad);
+	assert_non_null(rep);
+	struct intake_receipt rec;
+	struct report *r = arena_alloc(&a, sizeof *r);
+	assert_int_equal(make_report(r, 0, 11, &a), 0);
+	assert_int_equal(intake_submit_call(&f->hl, call_write,
+					    "INSERT INTO queue_events (report_id, state)"
+					    " VALUES (1, 'received')",
+					    &a, intake_waiter_done, ok),
+			 0);
+	assert_int_equal(intake_submit_call(&f->hl, call_write, "INSERT INTO no_such_table VALUES (1)",
+					    &a, intake_waiter_done, bad),
+			 0);
+	assert_int_equal(intake_submit_report(&f->hl, r, &a, &rec, intake_waiter_done, rep), 0);
+	assert_int_equal(intake_waiter_wait(ok), 0);
+	assert_int_not_equal(intake_waiter_wait(bad), 0);
+	assert_int_equal(intake_waiter_wait(rep), 0);
+	f->extra++;
+	struct report_view v;
+	assert_int_equal(hotline_lookup(&f->hl, rec.number, rec.secret, &v, &a), 0);
+	struct db *db = hotline_db(&f->hl);
+	assert_non_null(db);
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM queue_events WHERE report_id = 1"
+					    " AND state = 'received'");
+	assert_non_null(st);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_true(db_column_int64(st, 0) >= 1);
+	db_reset(st);
+	hotline_db_put(&f->hl, db);
+	arena_free(&a);
+}
+
 /* The log line of a failed job says why it failed (the database's
  * message), so an operator can act on it. */
 static void test_failed_job_logs_the_reason(void **state)
@@ -695,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_report_set),
 		cmocka_unit_test(test_additions),
 		cmocka_unit_test(test_failing_job_does_not_undo_others),
+		cmocka_unit_test(test_call_jobs),
 		cmocka_unit_test(test_failed_job_logs_the_reason),
 		cmocka_unit_test(test_contact_sealed),
 		cmocka_unit_test(test_reopen),
