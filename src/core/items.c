@@ -148,7 +148,6 @@ struct items_linker {
 	int64_t batch_now;
 	struct pcount *bdelta;     /* this batch's, until it commits */
 	size_t nbdelta, capbdelta;
-	int64_t max_report;        /* the highest new report of this batch */
 	struct timespec last_freeze;
 	/* items read as 'new' (no outcome yet) since the last time another
 	 * connection committed (SQLite's data_version): their state is not
@@ -420,8 +419,6 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 		if (grow((void **)&l->daily_ch, &l->capdaily, l->ndaily + 1, sizeof *l->daily_ch))
 			return HL_ENOMEM;
 		l->daily_ch[l->ndaily++] = channel;
-		if (report_id > l->max_report)
-			l->max_report = report_id;
 	}
 	size_t first_link = l->nlinks;
 	for (size_t i = 0; i < n; i++) {
@@ -461,8 +458,7 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 			continue; /* the same URL twice in one report */
 		if (rc)
 			return rc;
-		/* an addition's link is counted at once (rare; a start's recovery
-		 * only sees reports' own URLs) */
+		/* an addition's link is counted at once (rare) */
 		if (!new_report && !created && (rc = store_item_count_add(db, id, 1, now)))
 			return rc;
 		if (grow((void **)&l->links, &l->caplinks, l->nlinks + 1, sizeof *l->links))
@@ -692,7 +688,6 @@ void items_batch_end(struct items_linker *l, bool committed)
 	}
 	pthread_mutex_unlock(&l->plock);
 	l->nbdelta = 0;
-	l->max_report = 0;
 	l->nfresh = 0;
 	l->nlinks = 0;
 	l->ndaily = 0;
