@@ -382,6 +382,9 @@ static void dir_row(void *arg, const struct store_dir_entry *e)
 	buf_put_html(b, e->language);
 	buf_puts(b, "</td><td>");
 	if (tpl_get(a[2], "can_edit")) {
+		buf_printf(b, "<a href=\"/directory/%" PRId64 "\" class=\"dir-edit\">", e->id);
+		buf_put_html(b, i18n_get(r->lang, "directory.edit"));
+		buf_puts(b, "</a> ");
 		buf_printf(b, "<form method=\"post\" action=\"/directory/%" PRId64 "/delete\" class=\"inline\">"
 			      "<input type=\"hidden\" name=\"csrf\" value=\"",
 			   e->id);
@@ -393,13 +396,62 @@ static void dir_row(void *arg, const struct store_dir_entry *e)
 	buf_puts(b, "</td></tr>");
 }
 
-static void directory_page(struct req *r, unsigned status, const char *error)
+/* The form's values: an entry being edited (id set), or what was sent. */
+static void directory_form(struct req *r, struct tpl_vars *v, const struct store_dir_entry *e)
+{
+	static const char *const types[] = {"hotline", "police", "provider", NULL};
+	static const char *const scopes[] = {"national", "international", NULL};
+	static const char *const langs[] = {"en", "fr", "nl", "de", NULL};
+	char name[32];
+	for (int i = 0; types[i]; i++)
+		if (e && e->type && strcmp(e->type, types[i]) == 0) {
+			snprintf(name, sizeof name, "sel_%s", types[i]);
+			tpl_set(v, arena_strdup(&r->arena, name), "1");
+		}
+	for (int i = 0; scopes[i]; i++)
+		if (e && e->scope && strcmp(e->scope, scopes[i]) == 0) {
+			snprintf(name, sizeof name, "sel_%s", scopes[i]);
+			tpl_set(v, arena_strdup(&r->arena, name), "1");
+		}
+	for (int i = 0; langs[i]; i++)
+		if (e && e->language && strcmp(e->language, langs[i]) == 0) {
+			snprintf(name, sizeof name, "sel_%s", langs[i]);
+			tpl_set(v, arena_strdup(&r->arena, name), "1");
+		}
+	if (e) {
+		tpl_set(v, "f_name", e->name);
+		tpl_set(v, "f_country", e->country);
+		tpl_set(v, "f_domain", e->domain);
+		tpl_set(v, "f_email", e->email);
+		if (e->asn > 0) {
+			char asn[24];
+			snprintf(asn, sizeof asn, "%" PRId64, e->asn);
+			tpl_set(v, "f_asn", arena_strdup(&r->arena, asn));
+		}
+	}
+	if (e && e->id) {
+		char action[48];
+		snprintf(action, sizeof action, "/directory/%" PRId64, e->id);
+		tpl_set(v, "form_action", arena_strdup(&r->arena, action));
+		tpl_set(v, "editing", "1");
+		tpl_set(v, "form_title", i18n_get(r->lang, "directory.edit.title"));
+		tpl_set(v, "form_button", i18n_get(r->lang, "directory.save"));
+	} else {
+		tpl_set(v, "form_action", "/directory");
+		tpl_set(v, "form_title", i18n_get(r->lang, "directory.add"));
+		tpl_set(v, "form_button", i18n_get(r->lang, "directory.add"));
+	}
+}
+
+static void directory_page(struct req *r, unsigned status, const char *error,
+			   const struct store_dir_entry *form)
 {
 	struct tpl_vars *v = items_vars(r, "directory.title");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	if (role_bit(r->who.role) & (ROLE_ADMIN | ROLE_SUPERVISOR))
 		tpl_set(v, "can_edit", "1");
+	directory_form(r, v, form);
 	struct buf b;
 	buf_init(&b, 1u << 20);
 	void *args[3] = {&b, r, v};
@@ -418,7 +470,24 @@ static void directory_page(struct req *r, unsigned status, const char *error)
 
 void console_directory(struct req *r)
 {
-	directory_page(r, 200, NULL);
+	directory_page(r, 200, NULL, NULL);
+}
+
+/* GET /directory/{id}: the page with the entry in the form, to edit. */
+void console_directory_entry(struct req *r)
+{
+	int64_t id;
+	if (!parse_id(r->arg, &id))
+		return reply_error(r, 404, "not_found");
+	struct store_dir_entry e;
+	struct db *db = hotline_db(r->hl);
+	int rc = db ? store_dir_get(db, id, &e, &r->arena) : HL_EIO;
+	hotline_db_put(r->hl, db);
+	if (rc == HL_ENOTFOUND)
+		return reply_error(r, 404, "not_found");
+	if (rc)
+		return reply_error(r, 503, "store.unavailable");
+	directory_page(r, 200, NULL, &e);
 }
 
 static const char *nz(const char *s)
@@ -426,13 +495,16 @@ static const char *nz(const char *s)
 	return s && *s ? s : NULL;
 }
 
-void console_directory_add(struct req *r)
+/* Adds an entry (id 0) or replaces entry id with the form's values; an
+ * edited sample entry is no longer marked as a sample. */
+static void directory_save(struct req *r, int64_t id)
 {
 	struct form *f = r->form;
 	for (int i = 0; i < f->n; i++)
 		if (!utf8_valid(f->f[i].value, strlen(f->f[i].value)))
 			return reply_error(r, 400, "utf8.invalid");
 	struct store_dir_entry e = {0};
+	e.id = id;
 	e.type = nz(form_get(f, "type"));
 	e.name = nz(report_trim(form_get(f, "name"), &r->arena));
 	e.country = nz(report_trim(form_get(f, "country"), &r->arena));
@@ -446,17 +518,36 @@ void console_directory_add(struct req *r)
 		asn += 2;
 	e.asn = asn ? strtoll(asn, &end, 10) : 0;
 	const char *field = NULL;
-	int64_t id;
+	int64_t out_id = 0;
 	int rc = (asn && (!*asn || *end)) ? (field = "asn", HL_EINVAL)
-					  : routing_dir_put(r->hl, &r->who, &e, &id, &field);
+					  : routing_dir_put(r->hl, &r->who, &e, &out_id, &field);
 	if (rc == HL_EINVAL) {
 		char key[64];
 		snprintf(key, sizeof key, "directory.field.%s", field ? field : "name");
-		return directory_page(r, 422, arena_strdup(&r->arena, i18n_get(r->lang, key)));
+		if (e.asn < 0 || (asn && (!*asn || *end)))
+			e.asn = 0;
+		return directory_page(r, 422, arena_strdup(&r->arena, i18n_get(r->lang, key)),
+				      &e);
 	}
+	if (rc == HL_ENOTFOUND)
+		return reply_error(r, 404, "not_found");
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
 	reply_redirect(r, "/directory");
+}
+
+void console_directory_add(struct req *r)
+{
+	directory_save(r, 0);
+}
+
+/* POST /directory/{id}: the entry edited in place. */
+void console_directory_edit(struct req *r)
+{
+	int64_t id;
+	if (!parse_id(r->arg, &id))
+		return reply_error(r, 404, "not_found");
+	directory_save(r, id);
 }
 
 void console_directory_delete(struct req *r)

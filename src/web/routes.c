@@ -73,6 +73,8 @@ void console_item_remind(struct req *r);
 void console_directory(struct req *r);
 void console_directory_add(struct req *r);
 void console_directory_delete(struct req *r);
+void console_directory_entry(struct req *r);
+void console_directory_edit(struct req *r);
 void console_stats(struct req *r);
 void console_stats_csv(struct req *r);
 void console_stats_json(struct req *r);
@@ -231,6 +233,8 @@ const struct route routes[] = {
 	{CON, "GET", "/directory", console_directory, 0, false, CASEWORK | ROLE_ADMIN, false},
 	{CON, "POST", "/directory", console_directory_add, 65536, false, DIRECTORY, true},
 	{CON, "POST", "/directory/*/delete", console_directory_delete, 8192, false, DIRECTORY, true},
+	{CON, "GET", "/directory/*", console_directory_entry, 0, false, DIRECTORY, false},
+	{CON, "POST", "/directory/*", console_directory_edit, 65536, false, DIRECTORY, true},
 	{CON, "GET", "/stats", console_stats, 0, false, CASEWORK | ROLE_ADMIN, false},
 	{CON, "GET", "/stats.csv", console_stats_csv, 0, false, CASEWORK | ROLE_ADMIN, false},
 	{CON, "GET", "/stats.json", console_stats_json, 0, true, CASEWORK | ROLE_ADMIN, false},

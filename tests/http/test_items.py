@@ -7,6 +7,7 @@ timeline (the test-only clock, HOTLINE_TEST_CLOCK=1); hostile input."""
 
 import csv
 import io
+import html
 import json
 import os
 import sys
@@ -368,6 +369,60 @@ class ItemsTest(ConsoleTestCase):
         s, h, b = sup.post("/directory", {"csrf": sup.csrf, "type": "hotline", "name": "Y",
                                           "country": "Italy", "email": "x@example.org"})
         self.assertEqual(s, 422)
+        self.directory_edit(sess, sup)
+
+    def directory_edit(self, analyst, sup):
+        """A directory entry edited in place: the form comes pre-filled, the
+        change is kept under the same id and audited, an edited sample entry
+        is no longer a sample; bad values keep the entry as it was."""
+        con = self.srv.db()
+        try:
+            eid, name = con.execute("SELECT id, name FROM directory WHERE sample = 1"
+                                    " AND type = 'hotline' ORDER BY id LIMIT 1").fetchone()
+        finally:
+            con.close()
+        s, h, b = sup.get("/directory")
+        self.assertIn(('href="/directory/%d"' % eid).encode(), b)
+        s, h, b = sup.get("/directory/%d" % eid)
+        self.assertEqual(s, 200, b[:300])
+        self.assertIn(('action="/directory/%d"' % eid).encode(), b)
+        self.assertIn(html.escape(name, quote=True).encode(), b)
+        self.assertIn(b'value="hotline" selected', b)
+        # analysts read the directory but do not edit it
+        s, h, b = analyst.get("/directory/%d" % eid)
+        self.assertEqual(s, 403)
+        s, h, b = analyst.post("/directory/%d" % eid, {"csrf": analyst.csrf, "type": "hotline",
+                                                       "name": "Z", "country": "NL",
+                                                       "email": "z@example.org"})
+        self.assertEqual(s, 403)
+        # without the CSRF token: refused
+        s, h, b = sup.post("/directory/%d" % eid, {"type": "hotline", "name": "Z",
+                                                   "country": "NL", "email": "z@example.org"})
+        self.assertEqual(s, 403)
+        good = {"csrf": sup.csrf, "type": "hotline", "name": "Meldpunt (checked)",
+                "country": "NL", "email": "meldpunt@example.org", "language": "nl"}
+        for bad in ({"country": "Netherlands"}, {"email": "not an address"}, {"name": ""},
+                    {"type": "bank"}, {"language": "xx"}, {"name": "x" * 5000}):
+            s, h, b = sup.post("/directory/%d" % eid, dict(good, **bad))
+            self.assertEqual(s, 422, bad)
+            self.assertIn(b'id="dir-error"', b)
+        s, h, b = sup.post("/directory/%d" % eid, good)
+        self.assertEqual(s, 303, b[:300])
+        con = self.srv.db()
+        try:
+            row = con.execute("SELECT name, country, email, language, sample FROM directory"
+                              " WHERE id = ?", (eid,)).fetchone()
+            self.assertEqual(row, ("Meldpunt (checked)", "NL", "meldpunt@example.org", "nl", 0))
+            n = con.execute("SELECT count(*) FROM audit_log WHERE action = 'directory.edit'"
+                            " AND object_id = ?", (str(eid),)).fetchone()[0]
+            self.assertEqual(n, 1)
+        finally:
+            con.close()
+        for path in ("/directory/0", "/directory/99999999", "/directory/abc", "/directory/-1"):
+            s, h, b = sup.get(path)
+            self.assertEqual(s, 404, path)
+            s, h, b = sup.post(path, good)
+            self.assertEqual(s, 404, path)
 
     def test_07_hostile(self):
         for path in ("/api/v1/items/0", "/api/v1/items/-1", "/api/v1/items/abc",
