@@ -442,22 +442,32 @@ int intake_submit_report(struct hotline *hl, const struct report *r, struct aren
 	return 0;
 }
 
+/* A zeroed job of type in a, to be done with done(arg, rc). */
+static struct intake_job *job_new(struct arena *a, enum job_type type, intake_done_fn done,
+				  void *arg)
+{
+	struct intake_job *j = arena_alloc(a, sizeof *j);
+	if (!j)
+		return NULL;
+	memset(j, 0, sizeof *j);
+	j->type = type;
+	j->done = done;
+	j->arg = arg;
+	return j;
+}
+
 int intake_submit_addition(struct hotline *hl, int64_t report_id, const char *text,
 			   const char *const *urls, const char *const *urls_norm, size_t nurls,
 			   struct arena *a, intake_done_fn done, void *arg)
 {
-	struct intake_job *j = arena_alloc(a, sizeof *j);
+	struct intake_job *j = job_new(a, JOB_ADDITION, done, arg);
 	if (!j)
 		return HL_ENOMEM;
-	memset(j, 0, sizeof *j);
-	j->type = JOB_ADDITION;
 	j->report_id = report_id;
 	j->text = text;
 	j->urls = urls;
 	j->urls_norm = urls_norm;
 	j->nurls = nurls;
-	j->done = done;
-	j->arg = arg;
 	intake_queue(hl->intake, j);
 	return 0;
 }
@@ -466,18 +476,14 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
 			const char *action2, const char *object_type, const char *object_id,
 			struct arena *a, intake_done_fn done, void *arg)
 {
-	struct intake_job *j = arena_alloc(a, sizeof *j);
+	struct intake_job *j = job_new(a, JOB_AUDIT, done, arg);
 	if (!j)
 		return HL_ENOMEM;
-	memset(j, 0, sizeof *j);
-	j->type = JOB_AUDIT;
 	j->actor = actor;
 	j->action = action;
 	j->action2 = action2;
 	j->object_type = object_type;
 	j->object_id = object_id;
-	j->done = done;
-	j->arg = arg;
 	intake_queue(hl->intake, j);
 	return 0;
 }
@@ -485,15 +491,11 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
 int intake_submit_call(struct hotline *hl, int (*fn)(struct db *db, void *arg), void *fn_arg,
 		       struct arena *a, intake_done_fn done, void *arg)
 {
-	struct intake_job *j = arena_alloc(a, sizeof *j);
+	struct intake_job *j = job_new(a, JOB_CALL, done, arg);
 	if (!j)
 		return HL_ENOMEM;
-	memset(j, 0, sizeof *j);
-	j->type = JOB_CALL;
 	j->fn = fn;
 	j->fn_arg = fn_arg;
-	j->done = done;
-	j->arg = arg;
 	intake_queue(hl->intake, j);
 	return 0;
 }

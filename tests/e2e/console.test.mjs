@@ -14,170 +14,36 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
+import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import * as h from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const HOTLINE_BIN = process.env.HOTLINE_BIN || join(repo, 'build', 'hotline');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(here, 'artifacts');
-
-// Flags this machine needs (docs of the machine: closed network, root).
-// playwright-core gives every launch a fresh, empty --user-data-dir itself.
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
+const { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, base32Decode, totp, nextCode, submitForm, shot } = h;
 
 const NUMBER_RE = /^\d{3}-\d{3}-\d{3}$/;
 const BENIGN_URL = 'https://example.org/e2e-console-page';
 const NEW_PASSWORD = 'e2e-console-passphrase-2024';
 
-let server;          // child process
-let dataRoot;        // temp folder holding var/
-let dataDir;         // dataRoot/var, the server's --data
+let srv;             // helpers.startServer: proc, dataDir, publicURL, consoleURL
 let publicURL;       // e.g. http://127.0.0.1:41234
 let consoleURL;
 let browser;
-let serverLog = '';
-
-function startServer() {
-  dataRoot = mkdtempSync(join(tmpdir(), 'hotline-e2e-console-'));
-  dataDir = join(dataRoot, 'var');
-  const args = ['serve', '--data', dataDir,
-    '--listen', '127.0.0.1:0', '--console-listen', '127.0.0.1:0'];
-  server = spawn(HOTLINE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  return new Promise((resolveReady, rejectReady) => {
-    const fail = (why) => rejectReady(new Error(
-      `${why}\ncommand: ${HOTLINE_BIN} ${args.join(' ')}\nstderr:\n${serverLog}`));
-    const timer = setTimeout(() => fail('server did not print "ready" within 20 s'), 20000);
-    server.on('error', (e) => { clearTimeout(timer); fail(`cannot start server: ${e.message}`); });
-    server.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      fail(`server exited early (code ${code}, signal ${sig})`);
-    });
-    const lines = [];
-    createInterface({ input: server.stdout }).on('line', (line) => {
-      serverLog += `[stdout] ${line}\n`;
-      lines.push(line);
-      // API.md: exactly these three lines, in this order, then anything.
-      if (lines.length === 1) {
-        const m = /^public (http:\/\/\S+)$/.exec(line);
-        if (!m) return fail(`first stdout line is not "public http://...": ${JSON.stringify(line)}`);
-        publicURL = m[1].replace(/\/$/, '');
-      } else if (lines.length === 2) {
-        const m = /^console (http:\/\/\S+)$/.exec(line);
-        if (!m) return fail(`second stdout line is not "console http://...": ${JSON.stringify(line)}`);
-        consoleURL = m[1].replace(/\/$/, '');
-      } else if (lines.length === 3) {
-        if (line !== 'ready') return fail(`third stdout line is not "ready": ${JSON.stringify(line)}`);
-        clearTimeout(timer);
-        server.removeAllListeners('exit');
-        resolveReady();
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await startServer();
+  srv = await h.startServer('console');
+  ({ publicURL, consoleURL } = srv);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopServer();
-  if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  await h.stopServer(srv);
 });
-
-// Safety net if the runner dies before after(): never leave the server behind.
-process.on('exit', () => { if (server && server.exitCode === null) server.kill('SIGKILL'); });
 
 // ---- accounts and TOTP ----------------------------------------------------
 
-const run = promisify(execFile);
-
-// `hotline user add NAME --role ROLE --json --data DIR` against the running
-// server's data folder: {"name","role","password","totp_secret","totp_uri"}.
-async function addUser(name, role) {
-  let out;
-  try {
-    out = await run(HOTLINE_BIN, ['user', 'add', name, '--role', role, '--json', '--data', dataDir]);
-  } catch (e) {
-    throw new Error(`hotline user add ${name} failed (exit ${e.code}):\n${e.stdout}\n${e.stderr}`);
-  }
-  const acct = JSON.parse(out.stdout);
-  assert.equal(acct.name, name, 'user add --json: name');
-  assert.equal(acct.role, role, 'user add --json: role');
-  assert.equal(typeof acct.password, 'string', 'user add --json: password');
-  assert.equal(typeof acct.totp_secret, 'string', 'user add --json: totp_secret');
-  assert.match(acct.totp_uri, /^otpauth:\/\/totp\/.*[?&]secret=/, 'user add --json: totp_uri');
-  return acct;
-}
-
-// RFC 4648 base32 (no padding needed; case and spaces tolerated).
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = s.toUpperCase().replace(/[\s=-]/g, '');
-  const bytes = [];
-  let acc = 0;
-  let bits = 0;
-  for (const ch of clean) {
-    const v = alphabet.indexOf(ch);
-    if (v < 0) throw new Error(`not base32: ${JSON.stringify(s)}`);
-    acc = (acc << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((acc >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-// RFC 6238 TOTP: HMAC-SHA1 over the 8-byte big-endian counter, dynamic
-// truncation, 6 digits, 30 s steps.
-function totp(secretBase32, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secretBase32)).update(counter).digest();
-  const off = mac[mac.length - 1] & 0x0f;
-  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
-  return String(bin % 1000000).padStart(6, '0');
-}
-
-// The server accepts each code once per account, and only for a step later
-// than the last one used: hand out now's step, then the next one (still
-// within the one-step tolerance) for a second login in the same step.
-const lastStep = new Map();
-function nextCode(acct) {
-  const now = Math.floor(Date.now() / 1000 / 30);
-  const used = lastStep.get(acct.name);
-  const step = used === undefined || used < now ? now : used + 1;
-  if (step > now + 1) throw new Error(`no unused TOTP step left for ${acct.name}`);
-  lastStep.set(acct.name, step);
-  return totp(acct.totp_secret, step);
-}
+const addUser = (name, role) => h.addUser(srv, name, role);
 
 // RFC 6238 appendix B test vector (SHA-1, T = 59 s): guards the helper itself.
 test('TOTP helper matches the RFC 6238 test vector', () => {
@@ -189,40 +55,7 @@ test('TOTP helper matches the RFC 6238 test vector', () => {
 
 // ---- browser helpers --------------------------------------------------------
 
-// A context that records every request to anything but the server's two
-// listeners.
-async function newContext() {
-  const context = await browser.newContext({ locale: 'en-GB' });
-  const foreign = [];
-  const allowed = new Set([new URL(publicURL).origin, new URL(consoleURL).origin]);
-  context.on('request', (req) => {
-    const u = new URL(req.url());
-    if (u.protocol === 'data:' || u.protocol === 'about:' || u.protocol === 'blob:') return;
-    if (!allowed.has(u.origin)) foreign.push(req.url());
-  });
-  const page = await context.newPage();
-  return { context, page, foreign };
-}
-
-// Clicks a form's submit button and waits for its POST's answer and the page
-// the browser lands on; returns the POST's response (the 303 itself when
-// the server redirects).
-async function submitForm(page, form, expectPath) {
-  const button = form.locator('button[type="submit"], input[type="submit"], button:not([type])').first();
-  const action = new URL(await form.evaluate((f) => f.action));
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'
-      && new URL(r.url()).pathname === action.pathname),
-    button.click(),
-  ]);
-  if (expectPath) await page.waitForURL((u) => expectPath(u.pathname));
-  await page.waitForLoadState('domcontentloaded');
-  return response;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
-}
+const newContext = () => h.newContext(browser, srv);
 
 // Log in at /login, get sent to /account/password, choose a password, and
 // land on the role's first page.

@@ -42,17 +42,25 @@ export function startServer(tag, extraEnv = {}) {
   return new Promise((ok, ko) => {
     const fail = (why) => ko(new Error(`${why}\ncommand: ${HOTLINE_BIN} ${args.join(' ')}\nstderr:\n${log}`));
     const timer = setTimeout(() => fail('server did not print "ready" within 20 s'), 20000);
-    proc.on('exit', (code, sig) => { clearTimeout(timer); fail(`server exited (code ${code}, signal ${sig})`); });
+    proc.on('error', (e) => { clearTimeout(timer); fail(`cannot start server: ${e.message}`); });
+    proc.on('exit', (code, sig) => { clearTimeout(timer); fail(`server exited early (code ${code}, signal ${sig})`); });
     const lines = [];
     createInterface({ input: proc.stdout }).on('line', (line) => {
+      log += `[stdout] ${line}\n`;
       lines.push(line);
-      if (lines.length === 1) srv.publicURL = line.replace(/^public /, '').replace(/\/$/, '');
-      else if (lines.length === 2) srv.consoleURL = line.replace(/^console /, '').replace(/\/$/, '');
-      else if (lines.length === 3) {
+      // API.md: exactly these three lines, in this order, then anything.
+      if (lines.length === 1) {
+        const m = /^public (http:\/\/\S+)$/.exec(line);
+        if (!m) return fail(`first stdout line is not "public http://...": ${JSON.stringify(line)}`);
+        srv.publicURL = m[1].replace(/\/$/, '');
+      } else if (lines.length === 2) {
+        const m = /^console (http:\/\/\S+)$/.exec(line);
+        if (!m) return fail(`second stdout line is not "console http://...": ${JSON.stringify(line)}`);
+        srv.consoleURL = m[1].replace(/\/$/, '');
+      } else if (lines.length === 3) {
+        if (line !== 'ready') return fail(`third stdout line is not "ready": ${JSON.stringify(line)}`);
         clearTimeout(timer);
         proc.removeAllListeners('exit');
-        if (line !== 'ready' || !/^http:/.test(srv.publicURL) || !/^http:/.test(srv.consoleURL))
-          return fail(`unexpected start lines: ${JSON.stringify(lines)}`);
         ok(srv);
       }
     });
@@ -76,13 +84,22 @@ const run = promisify(execFile);
 
 // `hotline user add NAME --role ROLE --json`: {name, role, password, totp_secret}.
 export async function addUser(srv, name, role) {
-  const out = await run(HOTLINE_BIN, ['user', 'add', name, '--role', role, '--json', '--data', srv.dataDir]);
+  let out;
+  try {
+    out = await run(HOTLINE_BIN, ['user', 'add', name, '--role', role, '--json', '--data', srv.dataDir]);
+  } catch (e) {
+    throw new Error(`hotline user add ${name} failed (exit ${e.code}):\n${e.stdout}\n${e.stderr}`);
+  }
   const acct = JSON.parse(out.stdout);
-  assert.equal(acct.role, role);
+  assert.equal(acct.name, name, 'user add --json: name');
+  assert.equal(acct.role, role, 'user add --json: role');
+  assert.equal(typeof acct.password, 'string', 'user add --json: password');
+  assert.equal(typeof acct.totp_secret, 'string', 'user add --json: totp_secret');
+  assert.match(acct.totp_uri, /^otpauth:\/\/totp\/.*[?&]secret=/, 'user add --json: totp_uri');
   return acct;
 }
 
-function base32Decode(s) {
+export function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const bytes = [];
   let acc = 0;

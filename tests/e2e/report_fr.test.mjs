@@ -10,39 +10,21 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import * as h from './helpers.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const HOTLINE_BIN = process.env.HOTLINE_BIN || join(repo, 'build', 'hotline');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARTIFACTS = join(here, 'artifacts');
-
-// Flags this machine needs (docs of the machine: closed network, root).
-// playwright-core gives every launch a fresh, empty --user-data-dir itself.
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-  '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
-];
+const { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS } = h;
 
 const NUMBER_RE = /^\d{3}-\d{3}-\d{3}$/;
 // Crockford base32 without I, L, O, U; 7 groups of 4.
 const SECRET_RE = /^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){6}$/;
 const BENIGN_URL = 'https://example.org/benign-test-page';
 
-let server;          // child process
-let dataRoot;        // temp folder holding var/
+let srv;             // helpers.startServer: proc, dataDir, publicURL, consoleURL
 let publicURL;       // e.g. http://127.0.0.1:41234
-let consoleURL;
 let browser;
-let serverLog = '';
 
 // Damm check (API.md: the last digit of the number is a Damm check digit).
 const DAMM = [
@@ -58,67 +40,17 @@ function dammValid(digits) {
   return interim === 0;
 }
 
-function startServer() {
-  dataRoot = mkdtempSync(join(tmpdir(), 'hotline-e2e-'));
-  const args = ['serve', '--data', join(dataRoot, 'var'),
-    '--listen', '127.0.0.1:0', '--console-listen', '127.0.0.1:0'];
-  server = spawn(HOTLINE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  server.stderr.on('data', (d) => { serverLog += d; });
-  return new Promise((resolveReady, rejectReady) => {
-    const fail = (why) => rejectReady(new Error(
-      `${why}\ncommand: ${HOTLINE_BIN} ${args.join(' ')}\nstderr:\n${serverLog}`));
-    const timer = setTimeout(() => fail('server did not print "ready" within 20 s'), 20000);
-    server.on('error', (e) => { clearTimeout(timer); fail(`cannot start server: ${e.message}`); });
-    server.on('exit', (code, sig) => {
-      clearTimeout(timer);
-      fail(`server exited early (code ${code}, signal ${sig})`);
-    });
-    const lines = [];
-    createInterface({ input: server.stdout }).on('line', (line) => {
-      serverLog += `[stdout] ${line}\n`;
-      lines.push(line);
-      // API.md: exactly these three lines, in this order, then anything.
-      if (lines.length === 1) {
-        const m = /^public (http:\/\/\S+)$/.exec(line);
-        if (!m) return fail(`first stdout line is not "public http://...": ${JSON.stringify(line)}`);
-        publicURL = m[1].replace(/\/$/, '');
-      } else if (lines.length === 2) {
-        const m = /^console (http:\/\/\S+)$/.exec(line);
-        if (!m) return fail(`second stdout line is not "console http://...": ${JSON.stringify(line)}`);
-        consoleURL = m[1].replace(/\/$/, '');
-      } else if (lines.length === 3) {
-        if (line !== 'ready') return fail(`third stdout line is not "ready": ${JSON.stringify(line)}`);
-        clearTimeout(timer);
-        server.removeAllListeners('exit');
-        resolveReady();
-      }
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
-
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await startServer();
+  srv = await h.startServer('fr');
+  ({ publicURL } = srv);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await stopServer();
-  if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+  await h.stopServer(srv);
 });
-
-// Safety net if the runner dies before after(): never leave the server behind.
-process.on('exit', () => { if (server && server.exitCode === null) server.kill('SIGKILL'); });
 
 // A French browser context that records every request leaving the page.
 async function frenchPage() {

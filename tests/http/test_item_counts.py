@@ -40,11 +40,11 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(s, 201, j)
         return j
 
-    def stored_counts(self):
+    def stored_counts(self, like="https://counts.example.org/%"):
         con = self.srv.db()
         try:
-            return dict(con.execute("SELECT url, report_count FROM items WHERE url LIKE "
-                                    "'https://counts.example.org/%'").fetchall())
+            return dict(con.execute("SELECT url, report_count FROM items WHERE url LIKE ?",
+                                    (like,)).fetchall())
         finally:
             con.close()
 
@@ -90,12 +90,7 @@ class ItemCounts(ConsoleTestCase):
                 self.assertEqual(s, 201, j)
 
         def stored():
-            con = self.srv.db()
-            try:
-                return dict(con.execute("SELECT url, report_count FROM items WHERE url LIKE "
-                                        "'https://many.example.org/%'").fetchall())
-            finally:
-                con.close()
+            return self.stored_counts("https://many.example.org/%")
         self.assertEqual(sorted(set(stored().values())), [1])
         # after three quiet seconds the next batch takes the links waiting
         # and moves the first of them only
