@@ -18,6 +18,8 @@ ANY_ROLE = "any role"    # any logged-in account
 CASEWORK = ("analyst", "case_worker", "supervisor")
 CASES = ("case_worker", "supervisor")
 CALLS = ("operator", "supervisor")
+ITEMWORK = ("analyst", "supervisor")
+DIRECTORY = ("supervisor", "admin")
 
 # The table of CONSOLE.md, once, as data:
 #   method, path, who, API route?, what to send, what the handler answers
@@ -98,6 +100,34 @@ TABLE = [
      {"entry": "x"}, 422),
     ("POST", "/api/v1/reports/{number}/hashlist", CASEWORK, True, {}, 404),
     ("POST", "/api/v1/hashes/lookup", CASEWORK + ("admin",), True, {"hashes": []}, 200),
+    # online material: items, the directory, statistics (no item or entry 0
+    # exists, and the values sent are refused, so nothing changes)
+    ("GET", "/items", CASEWORK, False, None, 200),
+    ("GET", "/items/0", CASEWORK, False, None, 404),
+    ("POST", "/items/0/assess", ITEMWORK, False, {"outcome": "bogus"}, (404, 422)),
+    ("POST", "/items/0/removed", ITEMWORK, False, {"at": "bogus"}, (404, 422)),
+    ("POST", "/items/0/reappeared", ITEMWORK, False, {"at": "bogus"}, (404, 422)),
+    ("POST", "/items/0/hosting", ITEMWORK, False, {"country": "bogus"}, (404, 422)),
+    ("POST", "/items/0/notify", ITEMWORK, False, {}, (404, 422)),
+    ("POST", "/items/0/remind", ITEMWORK, False, {}, (404, 422)),
+    ("GET", "/directory", CASEWORK + ("admin",), False, None, 200),
+    ("POST", "/directory", DIRECTORY, False, {"type": ""}, 422),
+    ("GET", "/directory/0", DIRECTORY, False, None, 404),
+    ("POST", "/directory/0", DIRECTORY, False, {"type": ""}, (404, 422)),
+    ("POST", "/directory/0/delete", DIRECTORY, False, {}, 404),
+    ("GET", "/stats", CASEWORK + ("admin",), False, None, 200),
+    ("GET", "/stats.csv", CASEWORK + ("admin",), False, None, 200),
+    ("GET", "/stats.json", CASEWORK + ("admin",), True, None, 200),
+    ("GET", "/api/v1/stats", CASEWORK + ("admin",), True, None, 200),
+    ("GET", "/api/v1/items", CASEWORK, True, None, 200),
+    ("GET", "/api/v1/items/0", CASEWORK, True, None, 404),
+    ("GET", "/api/v1/items/0/notices", CASEWORK, True, None, 404),
+    ("POST", "/api/v1/items/0/assess", ITEMWORK, True, {"outcome": "bogus"}, (404, 422)),
+    ("POST", "/api/v1/items/0/removed", ITEMWORK, True, {"at": "bogus"}, (404, 422)),
+    ("POST", "/api/v1/items/0/reappeared", ITEMWORK, True, {"at": "bogus"}, (404, 422)),
+    ("POST", "/api/v1/items/0/hosting", ITEMWORK, True, {"country": "bogus"}, (404, 422)),
+    ("POST", "/api/v1/items/0/notify", ITEMWORK, True, {}, (404, 422)),
+    ("POST", "/api/v1/items/0/remind", ITEMWORK, True, {}, (404, 422)),
     # last: with the csrf it ends the session
     ("POST", "/logout", ANY_ROLE, False, {}, (303, "/login")),
 ]
