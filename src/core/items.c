@@ -650,8 +650,19 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		i = j;
 	}
 	arena_free(&a);
-	if (!rc)
-		rc = move_step(l, db);
+	/* moving links is bookkeeping: if it fails, the batch's reports are
+	 * still stored and the links wait in item_links_new for a later try */
+	if (!rc && (l->ngen > l->gpos || l->nplinks) && db_savepoint(db) == 0) {
+		int mrc = move_step(l, db);
+		if (mrc) {
+			log_error("items: moving links failed (%d); they wait for the next batch", mrc);
+			l->gnext = l->gpos;
+			if (db_rollback_to(db))
+				rc = HL_EIO;
+		} else if (db_release(db)) {
+			rc = HL_EIO;
+		}
+	}
 	return rc;
 }
 

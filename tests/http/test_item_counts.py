@@ -9,6 +9,7 @@ what is left and counts those items again from their links."""
 
 import json
 import os
+import sqlite3
 import sys
 import time
 import unittest
@@ -118,6 +119,51 @@ class ItemCounts(ConsoleTestCase):
             self.assertEqual(linked, 7 * len(many))
         finally:
             con.close()
+
+    def test_failing_move_never_blocks_intake(self):
+        """When moving the links into item_reports fails (here a trigger
+        refuses them), reports are still taken and acknowledged, the links
+        wait, and they are moved and counted once the cause is gone."""
+        url = "https://stuck.example.org/page"
+        self.file([url])  # makes the item, counted 1
+        con = sqlite3.connect(self.srv.db_path, timeout=10)  # writable: the test's fault
+        try:
+            item = con.execute("SELECT id FROM items WHERE url = ?", (url,)).fetchone()[0]
+            con.execute("CREATE TRIGGER refuse_move BEFORE INSERT ON item_reports"
+                        " WHEN NEW.item_id = %d BEGIN SELECT RAISE(ABORT, 'test'); END" % item)
+            con.commit()
+        finally:
+            con.close()
+        for _ in range(5):
+            self.file([url])
+        time.sleep(3.5)  # the next batches try to move the five links
+        for _ in range(3):
+            self.file([url, URLS[2]])
+        s, h, b = self.con("GET", "/api/v1/items/%d" % item,
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        self.assertEqual(parse_json(b)["report_count"], 9)
+        con = sqlite3.connect(self.srv.db_path, timeout=10)
+        try:
+            self.assertGreater(con.execute("SELECT count(*) FROM item_links_new WHERE item_id = ?",
+                                           (item,)).fetchone()[0], 0)
+            con.execute("DROP TRIGGER refuse_move")
+            con.commit()
+        finally:
+            con.close()
+        self.assertIn("moving links failed", self.srv.stderr_text())
+        # the cause gone, a clean stop moves every link and writes the count
+        self.srv.stop()
+        con = self.srv.db()
+        try:
+            self.assertEqual(con.execute("SELECT report_count FROM items WHERE id = ?",
+                                         (item,)).fetchone()[0], 9)
+            self.assertEqual(con.execute("SELECT count(*) FROM item_reports WHERE item_id = ?",
+                                         (item,)).fetchone()[0], 9)
+            self.assertEqual(con.execute("SELECT count(*) FROM item_links_new").fetchone()[0], 0)
+        finally:
+            con.close()
+        self.srv.start()
 
 
 if __name__ == "__main__":
