@@ -1,5 +1,6 @@
 -- wrk script: POST /api/v1/reports with a benign, synthetic abuse_material
--- report whose URL differs on every request (example.org only).
+-- report whose URL differs on every request (example.org only), or names
+-- one of INTAKE_URLS distinct URLs (bench/items: a viral spike).
 --
 -- Environment (read in every Lua state, see run.sh):
 --   INTAKE_RUN          label put in the URLs so that runs differ (default "run")
@@ -7,6 +8,8 @@
 --   INTAKE_CONNECTIONS  wrk's -c   } both needed with INTAKE_RATE
 --   INTAKE_THREADS      wrk's -t   }
 --   INTAKE_PACING       "schedule" (default) or "fixed", see delay() below
+--   INTAKE_URLS         distinct URLs over all threads; unset or 0 = one per
+--                       report of the pool below
 --
 -- wrk gives every thread its own Lua state; setup() numbers the threads so
 -- that their URLs differ. done() prints one line "intake-lua: ..." that
@@ -15,6 +18,7 @@
 local run   = os.getenv("INTAKE_RUN") or "run"
 local rate  = tonumber(os.getenv("INTAKE_RATE") or "0") or 0
 local conns = tonumber(os.getenv("INTAKE_CONNECTIONS") or "0") or 0
+local urls  = tonumber(os.getenv("INTAKE_URLS") or "0") or 0
 
 -- main state ------------------------------------------------------------
 local threads = {}
@@ -38,13 +42,19 @@ function init(args)
    math.randomseed(os.time() + tid * 7919)
    local headers = { ["Content-Type"] = "application/json" }
    for i = 1, POOL do
+      local url
+      if urls > 0 then
+         url = string.format("https://example.org/viral/%s/u%d", run, (tid * 7919 + i) % urls)
+      else
+         url = string.format("https://example.org/bench/%s/t%d/r%d", run, tid, i)
+      end
       local body = string.format(
          '{"kind":"abuse_material",' ..
-         '"urls":["https://example.org/bench/%s/t%d/r%d"],' ..
+         '"urls":["%s"],' ..
          '"where":"website",' ..
          '"description":"Synthetic benchmark report %d (benign test data).",' ..
          '"language":"en"}',
-         run, tid, i, i)
+         url, i)
       pool[i] = wrk.format("POST", "/api/v1/reports", headers, body)
    end
 end

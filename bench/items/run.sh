@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/items: (1) intake of reports spread over 5,000 URLs (a viral
-# spike), through bench/intake/run.sh with bench/items/viral.lua; (2) the
+# spike), through bench/intake/run.sh with INTAKE_URLS=5000; (2) the
 # statistics page and JSON export over 1,000,000 reports (200,000 items,
 # 5 reports each, with timelines over a year, written straight into the
 # store with sqlite3), timed with curl.
@@ -17,7 +17,7 @@ what=${1:-all}
 
 if [ "$what" = intake ] || [ "$what" = all ]; then
   echo "bench-items: intake, reports over ${ITEMS_URLS:-5000} URLs"
-  INTAKE_LUA=$here/viral.lua HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh"
+  INTAKE_URLS=${ITEMS_URLS:-5000} HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh"
 fi
 [ "$what" = stats ] || [ "$what" = all ] || exit 0
 

@@ -103,7 +103,7 @@ struct link {
 /* Reports not yet written to an item's count (see items_pending). */
 struct pcount {
 	int64_t id; /* 0: empty slot */
-	int64_t n, last;
+	int64_t n;
 };
 
 /* A staged link. */
@@ -146,8 +146,6 @@ struct items_linker {
 	struct glink *gen;         /* the generation, sorted; [0, gpos) moved */
 	size_t ngen, capgen, gpos, gnext; /* gnext: where this batch's moving ends */
 	int64_t batch_now;
-	struct pcount *bdelta;     /* this batch's, until it commits */
-	size_t nbdelta, capbdelta;
 	struct timespec last_freeze;
 	/* items read as 'new' (no outcome yet) since the last time another
 	 * connection committed (SQLite's data_version): their state is not
@@ -208,8 +206,8 @@ static struct pcount *pcount_slot(struct pcount *t, size_t cap, int64_t id)
 	return &t[k];
 }
 
-/* Adds n reports (last seen at last) to item id's pending count. */
-static int pending_add(struct items_linker *l, int64_t id, int64_t n, int64_t last)
+/* Adds n reports to item id's pending count. */
+static int pending_add(struct items_linker *l, int64_t id, int64_t n)
 {
 	if ((l->pused + 1) * 2 > l->pcap) {
 		size_t ncap = l->pcap ? l->pcap * 2 : 1024;
@@ -229,8 +227,6 @@ static int pending_add(struct items_linker *l, int64_t id, int64_t n, int64_t la
 		l->pused++;
 	}
 	s->n += n;
-	if (last > s->last)
-		s->last = last;
 	return 0;
 }
 
@@ -371,7 +367,6 @@ void items_linker_free(struct items_linker *l)
 	free(l->plinks);
 	free(l->gen);
 	free(l->known_new);
-	free(l->bdelta);
 	pthread_mutex_destroy(&l->plock);
 	free(l->links);
 	free(l->fresh);
@@ -612,18 +607,9 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		while (j < l->nlinks && l->links[j].item_id == l->links[i].item_id)
 			j++;
 		const char *state = NULL, *cls = NULL;
-		int64_t item = l->links[i].item_id, n = 0;
-		for (size_t k = i; k < j; k++)
-			n += !l->links[k].counted && !l->links[k].created;
-		/* the count waits in memory (written once a second); an item made
-		 * in this batch has no outcome yet, any other is read: one that
-		 * is illegal and still online is re-opened now */
-		if (n && grow((void **)&l->bdelta, &l->capbdelta, l->nbdelta + 1, sizeof *l->bdelta)) {
-			rc = HL_ENOMEM;
-			break;
-		}
-		if (n)
-			l->bdelta[l->nbdelta++] = (struct pcount){item, n, now};
+		int64_t item = l->links[i].item_id;
+		/* an item made in this batch has no outcome yet, any other is
+		 * read: one that is illegal and still online is re-opened now */
 		if (!fresh_has(l, item) && !known_new_has(l, item)) {
 			rc = store_item_state(db, item, &state, &cls, &a);
 			if (!rc && state && strcmp(state, "new") == 0)
@@ -674,15 +660,14 @@ void items_batch_end(struct items_linker *l, bool committed)
 	}
 	pthread_mutex_lock(&l->plock);
 	if (committed) {
-		for (size_t k = 0; k < l->nbdelta; k++)
-			if (pending_add(l, l->bdelta[k].id, l->bdelta[k].n, l->bdelta[k].last))
-				log_error("items: a count could not be kept in memory; a restart "
-					  "counts it again");
+		/* the staged links wait in memory, counted for readers, until
+		 * they are moved */
 		for (size_t k = 0; k < l->nlinks; k++) {
 			const struct link *k0 = &l->links[k];
 			if (k0->counted || k0->created)
 				continue; /* not staged */
-			if (grow((void **)&l->plinks, &l->capplinks, l->nplinks + 1,
+			if (pending_add(l, k0->item_id, 1) ||
+			    grow((void **)&l->plinks, &l->capplinks, l->nplinks + 1,
 				 sizeof *l->plinks)) {
 				log_error("items: a link could not be kept in memory; a restart "
 					  "moves it");
@@ -698,7 +683,6 @@ void items_batch_end(struct items_linker *l, bool committed)
 		l->gnext = l->gpos; /* the moving was rolled back with the batch */
 	}
 	pthread_mutex_unlock(&l->plock);
-	l->nbdelta = 0;
 	l->nfresh = 0;
 	l->nlinks = 0;
 	l->ndaily = 0;

@@ -36,9 +36,7 @@ json_t *api_json_object(const char *body, size_t len, const char **code)
 	return v;
 }
 
-/* Checks the content type and parses the body into an object, answering
- * 400/415 itself when it cannot. */
-static json_t *read_json(struct req *r)
+json_t *req_read_json(struct req *r)
 {
 	const char *ct = req_header(r, "Content-Type");
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 ||
@@ -51,6 +49,24 @@ static json_t *read_json(struct req *r)
 	if (!v)
 		reply_json_error(r, 400, code);
 	return v;
+}
+
+json_t *req_read_json_strings(struct req *r)
+{
+	json_t *body = req_read_json(r);
+	const char *key;
+	json_t *val;
+	json_object_foreach(body, key, val)
+	{
+		if (!json_is_string(val) && !json_is_null(val)) {
+			struct field_errors errs = {0};
+			field_errors_add(&errs, key, "type");
+			json_decref(body);
+			reply_json_errors(r, 422, &errs);
+			return NULL;
+		}
+	}
+	return body;
 }
 
 /* The string at key, or NULL; records "type" when present but not a string. */
@@ -316,7 +332,7 @@ void api_reports_create(struct req *r)
 	if (r->body.len > API_REPORT_MAX &&
 	    !memmem(buf_str(&r->body), r->body.len, "\"attachments\"", 13))
 		return reply_json_error(r, 413, "body.too_large");
-	json_t *body = read_json(r);
+	json_t *body = req_read_json(r);
 	if (!body)
 		return;
 	struct report *rep = arena_alloc(&r->arena, sizeof *rep);
@@ -398,7 +414,7 @@ void api_reports_add(struct req *r)
 		return reply_json_error(r, 500, "internal");
 	if (!api_lookup(r, view))
 		return;
-	json_t *body = read_json(r);
+	json_t *body = req_read_json(r);
 	if (!body)
 		return;
 	static const char *const known[] = {"text", "urls", NULL};

@@ -13,22 +13,6 @@
 #include "page.h"
 #include "staff.h"
 
-static struct tpl_vars *admin_vars(struct req *r)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
-	tpl_set(v, "title", i18n_get(r->lang, "console.users"));
-	tpl_set(v, "staff_name", r->who.name);
-	tpl_set(v, "csrf", r->who.csrf);
-	tpl_set(v, "can_admin", "1");
-	tpl_set(v, "can_mail", "1"); /* the outgoing mail queue */
-	r->no_store = true;
-	return v;
-}
-
 struct user_rows {
 	struct req *r;
 	struct buf *b;
@@ -70,7 +54,7 @@ static void user_row(void *arg, const struct store_user *u)
 static void users_page(struct req *r, unsigned status, const struct staff_credentials *cr,
 		       const char *for_name, const char *error_code)
 {
-	struct tpl_vars *v = admin_vars(r);
+	struct tpl_vars *v = console_page_vars(r, "console.users", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct buf b;

@@ -13,27 +13,6 @@
 #include "i18n.h"
 #include "page.h"
 
-static struct tpl_vars *case_vars(struct req *r, const char *title_key)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
-	tpl_set(v, "title", i18n_get(r->lang, title_key));
-	tpl_set(v, "staff_name", r->who.name);
-	tpl_set(v, "csrf", r->who.csrf);
-	unsigned bit = role_bit(r->who.role);
-	if (bit & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_queue", "1");
-	if (bit & (ROLE_OPERATOR | ROLE_SUPERVISOR))
-		tpl_set(v, "can_calls", "1");
-	if (bit & (ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_cases", "1");
-	r->no_store = true;
-	return v;
-}
-
 static bool case_id(const char *s, int64_t *id)
 {
 	char *end;
@@ -60,7 +39,7 @@ void console_cases(struct req *r)
 	size_t n;
 	if (cases_list(r->hl, state, &rows, &n, &r->arena))
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = case_vars(r, "console.cases");
+	struct tpl_vars *v = console_page_vars(r, "console.cases", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct buf b;
@@ -133,7 +112,7 @@ void console_case(struct req *r)
 		return reply_error(r, 404, "not_found");
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = case_vars(r, "console.case");
+	struct tpl_vars *v = console_page_vars(r, "console.case", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	char idbuf[24];

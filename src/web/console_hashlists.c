@@ -24,21 +24,6 @@
 
 #define LOOKUP_MAX 1000 /* hashes per look-up request */
 
-static struct tpl_vars *lists_vars(struct req *r, const char *title_key)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
-	tpl_set(v, "title", i18n_get(r->lang, title_key));
-	tpl_set(v, "staff_name", r->who.name);
-	tpl_set(v, "csrf", r->who.csrf);
-	tpl_set(v, "can_admin", "1");
-	r->no_store = true;
-	return v;
-}
-
 static const char *const action_values[] = {"raise_priority", "suggest_classification",
 					    "previously_assessed", NULL};
 
@@ -63,7 +48,7 @@ static void lists_page(struct req *r, unsigned status, const char *error_code,
 		       const struct banks_import_result *done, const char *done_name,
 		       const char *bad_lines)
 {
-	struct tpl_vars *v = lists_vars(r, "console.hashlists");
+	struct tpl_vars *v = console_page_vars(r, "console.hashlists", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct db *db = hotline_db(r->hl);
@@ -227,7 +212,7 @@ static void list_page(struct req *r, unsigned status, const char *error_code, co
 		return reply_error(r, 404, "not_found");
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = lists_vars(r, "console.hashlist");
+	struct tpl_vars *v = console_page_vars(r, "console.hashlist", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	char num[3][24];
@@ -462,13 +447,9 @@ static void lookup_done(struct req *r)
 
 void api_hashes_lookup(struct req *r)
 {
-	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-		return reply_json_error(r, 415, "content_type.unsupported");
-	const char *code = NULL;
-	json_t *body = api_json_object(buf_str(&r->body), r->body.len, &code);
+	json_t *body = req_read_json(r);
 	if (!body)
-		return reply_json_error(r, 400, code);
+		return;
 	struct field_errors errs = {0};
 	json_t *val;
 	const char *key;

@@ -22,33 +22,6 @@
 
 #define ITEMS_PAGE 50
 
-static struct tpl_vars *items_vars(struct req *r, const char *title_key)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
-	tpl_set(v, "title", i18n_get(r->lang, title_key));
-	tpl_set(v, "staff_name", r->who.name);
-	tpl_set(v, "csrf", r->who.csrf);
-	unsigned bit = role_bit(r->who.role);
-	if (bit & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_queue", "1");
-	if (bit & (ROLE_OPERATOR | ROLE_SUPERVISOR))
-		tpl_set(v, "can_calls", "1");
-	if (bit & (ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_cases", "1");
-	if (bit & ROLE_AUDITOR)
-		tpl_set(v, "can_audit", "1");
-	if (bit & ROLE_ADMIN)
-		tpl_set(v, "can_admin", "1");
-	if (bit & (ROLE_ADMIN | ROLE_SUPERVISOR))
-		tpl_set(v, "can_directory", "1");
-	r->no_store = true;
-	return v;
-}
-
 static const char *label(struct req *r, const char *prefix, const char *value)
 {
 	char key[96];
@@ -108,7 +81,7 @@ void console_items(struct req *r)
 	size_t n;
 	if (items_list(r->hl, &f, ITEMS_PAGE + 1, &rows, &n, &r->arena))
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = items_vars(r, "items.title");
+	struct tpl_vars *v = console_page_vars(r, "items.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct buf b;
@@ -167,7 +140,7 @@ static void item_page(struct req *r, int64_t id, unsigned status, const char *er
 	snprintf(obj, sizeof obj, "%" PRId64, id);
 	if (audit_append(r->hl, r->who.actor, "item.read", "item", obj, NULL))
 		return reply_error(r, 503, "store.unavailable"); /* no audit, no page */
-	struct tpl_vars *v = items_vars(r, "item.title");
+	struct tpl_vars *v = console_page_vars(r, "item.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	tpl_set(v, "id", arena_strdup(&r->arena, obj));
@@ -399,25 +372,15 @@ static void dir_row(void *arg, const struct store_dir_entry *e)
 /* The form's values: an entry being edited (id set), or what was sent. */
 static void directory_form(struct req *r, struct tpl_vars *v, const struct store_dir_entry *e)
 {
-	static const char *const types[] = {"hotline", "police", "provider", NULL};
-	static const char *const scopes[] = {"national", "international", NULL};
-	static const char *const langs[] = {"en", "fr", "nl", "de", NULL};
-	char name[32];
-	for (int i = 0; types[i]; i++)
-		if (e && e->type && strcmp(e->type, types[i]) == 0) {
-			snprintf(name, sizeof name, "sel_%s", types[i]);
-			tpl_set(v, arena_strdup(&r->arena, name), "1");
-		}
-	for (int i = 0; scopes[i]; i++)
-		if (e && e->scope && strcmp(e->scope, scopes[i]) == 0) {
-			snprintf(name, sizeof name, "sel_%s", scopes[i]);
-			tpl_set(v, arena_strdup(&r->arena, name), "1");
-		}
-	for (int i = 0; langs[i]; i++)
-		if (e && e->language && strcmp(e->language, langs[i]) == 0) {
-			snprintf(name, sizeof name, "sel_%s", langs[i]);
-			tpl_set(v, arena_strdup(&r->arena, name), "1");
-		}
+	/* the template marks <option>s selected by "sel_<value>" */
+	static const char *const sel[] = {"sel_hotline", "sel_police", "sel_provider",
+					  "sel_national", "sel_international", "sel_en",
+					  "sel_fr", "sel_nl", "sel_de"};
+	const char *chosen[] = {e ? e->type : NULL, e ? e->scope : NULL, e ? e->language : NULL};
+	for (size_t i = 0; i < sizeof sel / sizeof *sel; i++)
+		for (size_t k = 0; k < sizeof chosen / sizeof *chosen; k++)
+			if (chosen[k] && strcmp(chosen[k], sel[i] + 4) == 0)
+				tpl_set(v, sel[i], "1");
 	if (e) {
 		tpl_set(v, "f_name", e->name);
 		tpl_set(v, "f_country", e->country);
@@ -446,7 +409,7 @@ static void directory_form(struct req *r, struct tpl_vars *v, const struct store
 static void directory_page(struct req *r, unsigned status, const char *error,
 			   const struct store_dir_entry *form)
 {
-	struct tpl_vars *v = items_vars(r, "directory.title");
+	struct tpl_vars *v = console_page_vars(r, "directory.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	if (role_bit(r->who.role) & (ROLE_ADMIN | ROLE_SUPERVISOR))
@@ -674,7 +637,7 @@ void console_stats(struct req *r)
 	struct stats s;
 	if (stats_compute(r->hl, from, to, &s))
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = items_vars(r, "stats.title");
+	struct tpl_vars *v = console_page_vars(r, "stats.title", "/");
 	if (!v) {
 		stats_free(&s);
 		return reply_error(r, 500, "internal");
@@ -889,28 +852,9 @@ static void api_item_act(struct req *r, const char *action)
 	int64_t id;
 	if (!parse_id(r->arg, &id))
 		return reply_json_error(r, 404, "not_found");
-	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-		return reply_json_error(r, 415, "content_type.unsupported");
-	json_error_t jerr;
-	json_t *body = utf8_valid(buf_str(&r->body), r->body.len)
-			       ? json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr)
-			       : NULL;
-	if (!body || !json_is_object(body)) {
-		json_decref(body);
-		return reply_json_error(r, 400, "json.malformed");
-	}
-	const char *key;
-	json_t *val;
-	json_object_foreach(body, key, val)
-	{
-		if (!json_is_string(val) && !json_is_null(val)) {
-			struct field_errors errs = {0};
-			field_errors_add(&errs, key, "type");
-			json_decref(body);
-			return reply_json_errors(r, 422, &errs);
-		}
-	}
+	json_t *body = req_read_json_strings(r);
+	if (!body)
+		return;
 	const char *code = NULL, *field = NULL;
 	int rc;
 	if (strcmp(action, "notify") == 0)

@@ -23,34 +23,6 @@
 
 #define MAIL_PAGE 100
 
-/* The console's common variables (as console_pages.c sets them). */
-static struct tpl_vars *mail_vars(struct req *r, const char *title_key)
-{
-	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
-	if (!v)
-		return NULL;
-	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/mail");
-	tpl_set(v, "title", i18n_get(r->lang, title_key));
-	tpl_set(v, "staff_name", r->who.name);
-	tpl_set(v, "csrf", r->who.csrf);
-	unsigned bit = role_bit(r->who.role);
-	if (bit & (ROLE_ANALYST | ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_queue", "1");
-	if (bit & (ROLE_CASE_WORKER | ROLE_SUPERVISOR))
-		tpl_set(v, "can_cases", "1");
-	if (bit & (ROLE_OPERATOR | ROLE_SUPERVISOR))
-		tpl_set(v, "can_calls", "1");
-	if (bit & ROLE_AUDITOR)
-		tpl_set(v, "can_audit", "1");
-	if (bit & ROLE_ADMIN)
-		tpl_set(v, "can_admin", "1");
-	if (bit & (ROLE_SUPERVISOR | ROLE_ADMIN))
-		tpl_set(v, "can_mail", "1");
-	r->no_store = true;
-	return v;
-}
-
 /* ---- the queue ------------------------------------------------------------ */
 
 static const char *const mail_states[] = {"queued", "sending", "sent", "failed", NULL};
@@ -112,7 +84,7 @@ static void mail_row(void *arg, const struct store_mail_row *m)
 
 void console_mail_queue(struct req *r)
 {
-	struct tpl_vars *v = mail_vars(r, "console.mail");
+	struct tpl_vars *v = console_page_vars(r, "console.mail", "/mail");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	const char *state = req_query(r, "state");
@@ -206,17 +178,9 @@ void console_act_mail(struct req *r)
 
 void api_act_mail(struct req *r)
 {
-	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-		return reply_json_error(r, 415, "content_type.unsupported");
-	json_error_t jerr;
-	json_t *body = utf8_valid(buf_str(&r->body), r->body.len)
-			       ? json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr)
-			       : NULL;
-	if (!body || !json_is_object(body)) {
-		json_decref(body);
-		return reply_json_error(r, 400, "json.malformed");
-	}
+	json_t *body = req_read_json(r);
+	if (!body)
+		return;
 	json_t *t = json_object_get(body, "text");
 	if (t && !json_is_string(t) && !json_is_null(t)) {
 		json_decref(body);

@@ -28,13 +28,13 @@ void api_report_evidence(json_t *o, const struct casework_report *c);
 /* console_mail.c: what an e-mail report's page shows besides the usual */
 void console_mail_report_vars(struct req *r, struct tpl_vars *v, const struct casework_report *c);
 
-static struct tpl_vars *console_vars(struct req *r, const char *title_key)
+struct tpl_vars *console_page_vars(struct req *r, const char *title_key, const char *switch_path)
 {
 	struct tpl_vars *v = arena_alloc(&r->arena, sizeof *v);
 	if (!v)
 		return NULL;
 	memset(v, 0, sizeof *v);
-	page_vars(r, v, "/");
+	page_vars(r, v, switch_path);
 	tpl_set(v, "title", i18n_get(r->lang, title_key));
 	if (r->authed) {
 		if (role_bit(r->who.role) & (ROLE_OPERATOR | ROLE_SUPERVISOR))
@@ -50,8 +50,10 @@ static struct tpl_vars *console_vars(struct req *r, const char *title_key)
 			tpl_set(v, "can_cases", "1");
 		if (bit & ROLE_ADMIN)
 			tpl_set(v, "can_admin", "1");
-		if (bit & (ROLE_SUPERVISOR | ROLE_ADMIN))
+		if (bit & (ROLE_SUPERVISOR | ROLE_ADMIN)) {
 			tpl_set(v, "can_mail", "1"); /* the outgoing mail queue */
+			tpl_set(v, "can_directory", "1");
+		}
 	}
 	r->no_store = true;
 	return v;
@@ -80,7 +82,7 @@ static bool tls_request(struct req *r)
 
 void console_login_form(struct req *r)
 {
-	struct tpl_vars *v = console_vars(r, "console.login.title");
+	struct tpl_vars *v = console_page_vars(r, "console.login.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	page_reply(r, 200, "console_login", v);
@@ -100,7 +102,7 @@ void console_login(struct req *r)
 	int rc = staff_login(r->hl, name, form_get(&f, "password"), form_get(&f, "code"), token,
 			     &who, &r->arena);
 	if (rc) {
-		struct tpl_vars *v = console_vars(r, "console.login.title");
+		struct tpl_vars *v = console_page_vars(r, "console.login.title", "/");
 		if (!v)
 			return reply_error(r, 500, "internal");
 		tpl_set(v, "login_failed", "1");
@@ -123,7 +125,7 @@ void console_logout(struct req *r)
 
 void console_password_form(struct req *r)
 {
-	struct tpl_vars *v = console_vars(r, "console.password.title");
+	struct tpl_vars *v = console_page_vars(r, "console.password.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	if (r->who.must_change)
@@ -138,7 +140,7 @@ void console_password(struct req *r)
 	if (pw && confirm && strcmp(pw, confirm) == 0 && utf8_valid(pw, strlen(pw)))
 		rc = staff_set_password(r->hl, &r->who, pw);
 	if (rc) {
-		struct tpl_vars *v = console_vars(r, "console.password.title");
+		struct tpl_vars *v = console_page_vars(r, "console.password.title", "/");
 		if (!v)
 			return reply_error(r, 500, "internal");
 		tpl_set(v, "pw_error", "1");
@@ -221,7 +223,7 @@ void console_queue(struct req *r)
 				&r->arena);
 	if (rc)
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = console_vars(r, "console.queue");
+	struct tpl_vars *v = console_page_vars(r, "console.queue", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct buf b;
@@ -306,7 +308,7 @@ static void console_report_show(struct req *r)
 		return reply_error(r, 503, "store.unavailable"); /* no audit, no page */
 	struct report_state *rs = r->state;
 	struct casework_report c = rs->c;
-	struct tpl_vars *v = console_vars(r, "console.report");
+	struct tpl_vars *v = console_page_vars(r, "console.report", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	char key[64];
@@ -504,7 +506,7 @@ void console_audit(struct req *r)
 		return reply_error(r, 503, "store.unavailable");
 	}
 	audit_append(r->hl, r->who.actor, "audit.read", NULL, NULL, NULL);
-	struct tpl_vars *v = console_vars(r, "console.audit");
+	struct tpl_vars *v = console_page_vars(r, "console.audit", "/");
 	if (!v) {
 		buf_free(&b);
 		return reply_error(r, 500, "internal");
@@ -655,28 +657,9 @@ void console_act_kind(struct req *r) { console_act(r, "kind"); }
 
 static void api_act(struct req *r, const char *action)
 {
-	const char *ct = req_header(r, "Content-Type");
-	if (!ct || strncasecmp(ct, "application/json", 16) != 0)
-		return reply_json_error(r, 415, "content_type.unsupported");
-	json_error_t jerr;
-	json_t *body = utf8_valid(buf_str(&r->body), r->body.len)
-			       ? json_loadb(buf_str(&r->body), r->body.len, JSON_REJECT_DUPLICATES, &jerr)
-			       : NULL;
-	if (!body || !json_is_object(body)) {
-		json_decref(body);
-		return reply_json_error(r, 400, "json.malformed");
-	}
-	const char *key;
-	json_t *val;
-	json_object_foreach(body, key, val)
-	{
-		if (!json_is_string(val) && !json_is_null(val)) {
-			struct field_errors errs = {0};
-			field_errors_add(&errs, key, "type");
-			json_decref(body);
-			return reply_json_errors(r, 422, &errs);
-		}
-	}
+	json_t *body = req_read_json_strings(r);
+	if (!body)
+		return;
 	const char *code, *field;
 	int rc = casework_act(r->hl, &r->who, r->arg, action, json_param, body, &code, &field,
 			      &r->arena);
@@ -728,7 +711,7 @@ static const char *options_of(struct req *r, const char *const *values, const ch
 static void call_form(struct req *r, unsigned status, const struct form *f,
 		      const struct field_errors *errs)
 {
-	struct tpl_vars *v = console_vars(r, "console.call.title");
+	struct tpl_vars *v = console_page_vars(r, "console.call.title", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	char now[20];
@@ -837,7 +820,7 @@ void console_calls(struct req *r)
 	size_t n;
 	if (casework_my_calls(r->hl, &r->who, 100, &rows, &n, &r->arena))
 		return reply_error(r, 503, "store.unavailable");
-	struct tpl_vars *v = console_vars(r, "console.calls");
+	struct tpl_vars *v = console_page_vars(r, "console.calls", "/");
 	if (!v)
 		return reply_error(r, 500, "internal");
 	struct buf b;

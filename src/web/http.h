@@ -107,6 +107,12 @@ void reply_json(struct req *r, unsigned status, json_t *v);
 void reply_json_errors(struct req *r, unsigned status, const struct field_errors *errs);
 /* Answers with one error that concerns the whole body (field null). */
 void reply_json_error(struct req *r, unsigned status, const char *code);
+/* The request's body as one JSON object (api_reports.c): checks the content
+ * type and parses, answering 415 or 400 itself (NULL then). */
+json_t *req_read_json(struct req *r);
+/* The same, every value a string or null (the staff actions' bodies);
+ * answers 422 naming the first field that is not. */
+json_t *req_read_json_strings(struct req *r);
 /* Answers with an HTML error page: title/message keys "page.error.<code>". */
 void reply_html_error(struct req *r, unsigned status, const char *code);
 /* Answers with an error in the route's format (JSON for the API). */
