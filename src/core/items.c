@@ -145,6 +145,15 @@ struct items_linker {
 	size_t nplinks, capplinks;
 	struct glink *gen;         /* the generation, sorted; [0, gpos) moved */
 	size_t ngen, capgen, gpos, gnext; /* gnext: where this batch's moving ends */
+	/* Moving a link inserts it into item_reports; its staged row is
+	 * deleted later, once the whole generation is in, in report order
+	 * (deleting in item order dirtied most of item_links_new's pages
+	 * batch after batch). A start moves and recounts whatever is left, so
+	 * a link in both tables for a while is harmless. */
+	struct glink *genr;        /* the generation in report order */
+	size_t capgenr;
+	struct glink *clean;       /* moved links whose staged rows go; [0, cpos) gone */
+	size_t nclean, capclean, cpos, cnext;
 	int64_t batch_now;
 	struct timespec last_freeze;
 	/* items read as 'new' (no outcome yet) since the last time another
@@ -366,6 +375,8 @@ void items_linker_free(struct items_linker *l)
 	free(l->pending);
 	free(l->plinks);
 	free(l->gen);
+	free(l->genr);
+	free(l->clean);
 	free(l->known_new);
 	pthread_mutex_destroy(&l->plock);
 	free(l->links);
@@ -511,8 +522,11 @@ static int glink_cmp(const void *a, const void *b)
 }
 
 /* Moves staged links v[from, to) (sorted by item) into item_reports and
- * raises each item's count by the links moved. */
-static int move_links(struct db *db, const struct glink *v, size_t from, size_t to)
+ * raises each item's count by the links moved. With unstage, each staged
+ * row is deleted at once; without, the row stays for the clean-up, and a
+ * link already in item_reports (moved by another process's start) is
+ * not counted again. */
+static int move_links(struct db *db, const struct glink *v, size_t from, size_t to, bool unstage)
 {
 	int rc = 0;
 	for (size_t i = from; i < to && !rc;) {
@@ -520,7 +534,14 @@ static int move_links(struct db *db, const struct glink *v, size_t from, size_t 
 		size_t j = i;
 		for (; j < to && v[j].item_id == v[i].item_id && !rc; j++) {
 			bool moved = false;
-			rc = store_item_unstage(db, v[j].item_id, v[j].report_id, &moved);
+			if (unstage) {
+				rc = store_item_unstage(db, v[j].item_id, v[j].report_id, &moved);
+			} else {
+				rc = store_item_link(db, v[j].item_id, v[j].report_id);
+				moved = rc == 0;
+				if (rc == HL_EEXIST)
+					rc = 0;
+			}
 			n += moved;
 			if (v[j].at > at)
 				at = v[j].at;
@@ -538,6 +559,19 @@ static int move_links(struct db *db, const struct glink *v, size_t from, size_t 
  * last link). */
 static int move_step(struct items_linker *l, struct db *db)
 {
+	/* a slice that keeps a small batch quick, and keeps up with big ones */
+	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
+	if (l->cpos < l->nclean) {
+		size_t end = l->cpos + 2 * step;
+		if (end > l->nclean)
+			end = l->nclean;
+		for (size_t i = l->cpos; i < end; i++) {
+			int rc = store_item_unstaged_drop(db, l->clean[i].item_id, l->clean[i].report_id);
+			if (rc)
+				return rc;
+		}
+		l->cnext = end;
+	}
 	if (!l->ngen && l->nplinks) {
 		struct timespec t;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -545,6 +579,10 @@ static int move_step(struct items_linker *l, struct db *db)
 			     (t.tv_nsec - l->last_freeze.tv_nsec) / 1000000;
 		if (ms < ITEMS_COUNT_EVERY_MS)
 			return 0;
+		/* committed batches staged their links in report order */
+		if (grow((void **)&l->genr, &l->capgenr, l->nplinks, sizeof *l->genr))
+			return 0; /* no memory now: the links wait */
+		memcpy(l->genr, l->plinks, l->nplinks * sizeof *l->plinks);
 		qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
 		pthread_mutex_lock(&l->plock);
 		struct glink *g = l->gen;
@@ -564,14 +602,12 @@ static int move_step(struct items_linker *l, struct db *db)
 	}
 	if (l->gpos >= l->ngen)
 		return 0;
-	/* a slice that keeps a small batch quick, and keeps up with big ones */
-	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
 	size_t end = l->gpos + step;
 	if (end >= l->ngen)
 		end = l->ngen;
 	while (end < l->ngen && l->gen[end].item_id == l->gen[end - 1].item_id)
 		end++;
-	int rc = move_links(db, l->gen, l->gpos, end);
+	int rc = move_links(db, l->gen, l->gpos, end, false);
 	if (!rc)
 		l->gnext = end;
 	return rc;
@@ -638,11 +674,13 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 	arena_free(&a);
 	/* moving links is bookkeeping: if it fails, the batch's reports are
 	 * still stored and the links wait in item_links_new for a later try */
-	if (!rc && (l->ngen > l->gpos || l->nplinks) && db_savepoint(db) == 0) {
+	if (!rc && (l->ngen > l->gpos || l->nplinks || l->nclean > l->cpos) &&
+	    db_savepoint(db) == 0) {
 		int mrc = move_step(l, db);
 		if (mrc) {
 			log_error("items: moving links failed (%d); they wait for the next batch", mrc);
 			l->gnext = l->gpos;
+			l->cnext = l->cpos;
 			if (db_rollback_to(db))
 				rc = HL_EIO;
 		} else if (db_release(db)) {
@@ -677,10 +715,25 @@ void items_batch_end(struct items_linker *l, bool committed)
 				(struct glink){k0->item_id, k0->report_id, l->batch_now};
 		}
 		l->gpos = l->gnext;
-		if (l->gpos >= l->ngen)
+		l->cpos = l->cnext;
+		if (l->cpos >= l->nclean)
+			l->nclean = l->cpos = l->cnext = 0;
+		if (l->ngen && l->gpos >= l->ngen && !l->nclean) {
+			/* all in item_reports: the staged rows go next, in report
+			 * order (genr's memory and clean's trade places) */
+			struct glink *c = l->clean;
+			size_t cap = l->capclean;
+			l->clean = l->genr;
+			l->capclean = l->capgenr;
+			l->nclean = l->ngen;
+			l->genr = c;
+			l->capgenr = cap;
 			l->ngen = l->gpos = l->gnext = 0;
+		}
 	} else {
-		l->gnext = l->gpos; /* the moving was rolled back with the batch */
+		/* the moving was rolled back with the batch */
+		l->gnext = l->gpos;
+		l->cnext = l->cpos;
 	}
 	pthread_mutex_unlock(&l->plock);
 	l->nfresh = 0;
@@ -717,21 +770,28 @@ int64_t items_pending(struct items_linker *l, int64_t item_id)
 
 int items_linker_flush(struct items_linker *l, struct db *db)
 {
-	if (!l || (!l->nplinks && l->gpos >= l->ngen))
+	if (!l || (!l->nplinks && !l->ngen && l->cpos >= l->nclean))
 		return 0;
 	qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
 	if (db_begin(db))
 		return HL_EIO;
 	pthread_mutex_lock(&l->plock);
-	int rc = move_links(db, l->gen, l->gpos, l->ngen);
+	int rc = move_links(db, l->gen, l->gpos, l->ngen, true);
 	if (!rc)
-		rc = move_links(db, l->plinks, 0, l->nplinks);
+		rc = move_links(db, l->plinks, 0, l->nplinks, true);
+	/* staged rows of links moved before: the generation's, in report
+	 * order, and those the clean-up had not reached */
+	for (size_t i = 0; !rc && l->gpos && i < l->ngen; i++)
+		rc = store_item_unstaged_drop(db, l->genr[i].item_id, l->genr[i].report_id);
+	for (size_t i = l->cpos; !rc && i < l->nclean; i++)
+		rc = store_item_unstaged_drop(db, l->clean[i].item_id, l->clean[i].report_id);
 	if (!rc && db_commit(db))
 		rc = HL_EIO;
 	if (rc) {
 		db_rollback(db);
 	} else {
 		l->ngen = l->gpos = l->gnext = l->nplinks = 0;
+		l->nclean = l->cpos = l->cnext = 0;
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;

@@ -744,6 +744,16 @@ int store_item_unstage(struct db *db, int64_t item_id, int64_t report_id, bool *
 	return rc;
 }
 
+int store_item_unstaged_drop(struct db *db, int64_t item_id, int64_t report_id)
+{
+	struct db_stmt *st = db_prepare(db, SQL_UNSTAGE);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	db_bind_int64(st, 2, item_id);
+	return db_step_done(st);
+}
+
 int store_item_links_recover(struct db *db, int64_t *moved)
 {
 	*moved = 0;

@@ -5,7 +5,9 @@ and moves them, sorted by item, a slice per batch, into item_reports and the
 items' counts. A count read at once must already include every acknowledged
 report, and a crash (SIGKILL) before the links were moved, or while only
 some of them were, must not lose or double any of them: the next start moves
-what is left and counts those items again from their links."""
+what is left and counts those items again from their links. A moved link's
+staged row is deleted later, in report order, once its whole generation is
+in item_reports; until then it is in both tables."""
 
 import json
 import os
@@ -101,6 +103,15 @@ class ItemCounts(ConsoleTestCase):
         written = sum(1 for v in counts.values() if v == 7)
         self.assertTrue(0 < written < len(many), "written: %d" % written)
         self.assertEqual(set(counts.values()), {1, 7})
+        # the moved links are in item_reports and still staged: their
+        # staged rows go once the whole generation is in
+        con = self.srv.db()
+        try:
+            both = con.execute("SELECT count(*) FROM item_links_new n JOIN item_reports r"
+                               " USING (item_id, report_id)").fetchone()[0]
+        finally:
+            con.close()
+        self.assertEqual(both, 6 * written)
         self.srv.kill9()
         self.srv.start()
         self.assertEqual(set(stored().values()), {7})
@@ -119,6 +130,42 @@ class ItemCounts(ConsoleTestCase):
             self.assertEqual(linked, 7 * len(many))
         finally:
             con.close()
+
+    def test_moved_links_leave_the_staging_table(self):
+        """Without a restart: once every link of a generation is in
+        item_reports, the following batches delete their staged rows (in
+        report order), and nothing is counted twice."""
+        urls = ["https://drain.example.org/p%03d" % i for i in range(300)]
+        for _ in range(6):  # 300 items, then 1,500 links staged
+            for k in range(0, len(urls), 50):
+                s, _, j = self.srv.api_report({"kind": "abuse_material",
+                                               "urls": urls[k:k + 50]})
+                self.assertEqual(s, 201, j)
+        time.sleep(3.5)
+        # each report below is a batch of its own: the first takes the
+        # generation, the next ones move it and then clean up after it
+        for _ in range(12):
+            self.file(["https://drain.example.org/driver"])
+        con = self.srv.db()
+        try:
+            counts = dict(con.execute("SELECT url, report_count FROM items WHERE url LIKE"
+                                      " 'https://drain.example.org/p%'").fetchall())
+            linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
+                                 " r.item_id WHERE i.url LIKE 'https://drain.example.org/p%'"
+                                 ).fetchone()[0]
+            staged = con.execute("SELECT count(*) FROM item_links_new n JOIN items i ON i.id ="
+                                 " n.item_id WHERE i.url LIKE 'https://drain.example.org/p%'"
+                                 ).fetchone()[0]
+        finally:
+            con.close()
+        self.assertEqual(counts, {u: 6 for u in urls})
+        self.assertEqual(linked, 6 * len(urls))
+        self.assertEqual(staged, 0)
+        s, h, b = self.con("GET", "/api/v1/items?limit=500",
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        got = {i["url"]: i["report_count"] for i in parse_json(b)["items"] if i["url"] in urls}
+        self.assertEqual(got, {u: 6 for u in urls})
 
     def test_failing_move_never_blocks_intake(self):
         """When moving the links into item_reports fails (here a trigger
