@@ -4,7 +4,9 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <idn2.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -280,14 +282,92 @@ out:
 	return result;
 }
 
+/* Recent answers, shared by all threads: in a viral spike the same few
+ * thousand URLs come back thousands of times, and parsing one with libcurl
+ * costs about as much as the rest of checking its report. Direct-mapped by
+ * a hash of the input (a collision only replaces an entry); inputs longer
+ * than URLNORM_CACHE_IN are not kept, so the cache stays under a few MiB.
+ * Only URLs that normalise are kept; refusals are rare and cheap. */
+#define URLNORM_CACHE_SLOTS 16384 /* a power of two */
+#define URLNORM_CACHE_LOCKS 64
+#define URLNORM_CACHE_IN 256
+
+struct urlnorm_cached {
+	uint64_t hash;
+	char *in; /* "in\0out\0", one allocation */
+	const char *out;
+};
+
+static struct urlnorm_cached urlnorm_cache[URLNORM_CACHE_SLOTS];
+static pthread_mutex_t urlnorm_cache_lock[URLNORM_CACHE_LOCKS] = {
+	[0 ... URLNORM_CACHE_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t urlnorm_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The cached answer for url copied into a, or NULL. */
+static const char *urlnorm_cache_get(const char *url, size_t len, uint64_t h, struct arena *a,
+				     bool *found)
+{
+	struct urlnorm_cached *c = &urlnorm_cache[h & (URLNORM_CACHE_SLOTS - 1)];
+	pthread_mutex_t *lock = &urlnorm_cache_lock[h % URLNORM_CACHE_LOCKS];
+	const char *copy = NULL;
+	*found = false;
+	pthread_mutex_lock(lock);
+	if (c->in && c->hash == h && memcmp(c->in, url, len + 1) == 0) {
+		*found = true;
+		copy = arena_strdup(a, c->out);
+	}
+	pthread_mutex_unlock(lock);
+	return copy;
+}
+
+static void urlnorm_cache_put(const char *url, size_t len, uint64_t h, const char *out)
+{
+	size_t olen = strlen(out);
+	char *in = malloc(len + 1 + olen + 1);
+	if (!in)
+		return;
+	memcpy(in, url, len + 1);
+	memcpy(in + len + 1, out, olen + 1);
+	struct urlnorm_cached *c = &urlnorm_cache[h & (URLNORM_CACHE_SLOTS - 1)];
+	pthread_mutex_t *lock = &urlnorm_cache_lock[h % URLNORM_CACHE_LOCKS];
+	pthread_mutex_lock(lock);
+	char *old = c->in;
+	c->hash = h;
+	c->in = in;
+	c->out = in + len + 1;
+	pthread_mutex_unlock(lock);
+	free(old);
+}
+
 const char *urlnorm(const char *url, const char **code, struct arena *a)
 {
+	size_t len = strlen(url);
+	uint64_t h = 0;
+	bool cacheable = len <= URLNORM_CACHE_IN;
+	if (cacheable) {
+		bool found;
+		h = urlnorm_hash(url, len);
+		const char *n = urlnorm_cache_get(url, len, h, a, &found);
+		if (found) {
+			*code = n ? NULL : "internal";
+			return n;
+		}
+	}
 	bool again = false;
 	const char *n = urlnorm_once(url, code, a, &again);
 	if (n && again) {
 		bool more = false;
 		n = urlnorm_once(n, code, a, &more);
 	}
+	if (n && cacheable)
+		urlnorm_cache_put(url, len, h, n);
 	return n;
 }
 

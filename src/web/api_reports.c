@@ -18,14 +18,12 @@
 
 json_t *api_json_object(const char *body, size_t len, const char **code)
 {
-	if (!utf8_valid(body, len)) {
-		*code = "utf8.invalid";
-		return NULL;
-	}
+	/* jansson checks UTF-8 itself (and refuses what utf8_valid refuses):
+	 * the body is read a second time only to name what was wrong */
 	json_error_t jerr;
 	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!v) {
-		*code = "json.malformed";
+		*code = utf8_valid(body, len) ? "json.malformed" : "utf8.invalid";
 		return NULL;
 	}
 	if (!json_is_object(v)) {

@@ -1,6 +1,7 @@
 /* test_urlnorm.c — URL normalisation for items: a table of tricky URLs
  * (case, IDN, ports, dot segments, percent-encoding, user information,
  * IPv4 and IPv6 literals, very long URLs) and the ones refused. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -120,6 +121,55 @@ static void test_table(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* Answers come from a cache shared by threads once a URL was seen: the
+ * table again from two threads at once, after 40,000 other URLs (every
+ * slot replaced several times), must give the same answers. */
+static void *table_again(void *arg)
+{
+	int *bad = arg;
+	struct arena a;
+	arena_init(&a, 1 << 22);
+	for (int round = 0; round < 50; round++)
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			const char *code = NULL;
+			const char *got = urlnorm(cases[i].in, &code, &a);
+			if (!got || code || strcmp(got, cases[i].want) != 0)
+				__atomic_add_fetch(bad, 1, __ATOMIC_RELAXED);
+		}
+	arena_free(&a);
+	return NULL;
+}
+
+static void test_cached(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a, 1 << 24);
+	char url[96], want[96];
+	for (int i = 0; i < 40000; i++) {
+		snprintf(url, sizeof url, "HTTPS://Cache.Example.ORG:443/a/../p%d?q#f", i);
+		snprintf(want, sizeof want, "https://cache.example.org/p%d?q", i);
+		const char *code = NULL;
+		for (int k = 0; k < 2; k++) {
+			const char *got = urlnorm(url, &code, &a);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+		}
+		if (i % 4096 == 0) { /* the arena's copies, not the cache's, are handed out */
+			arena_free(&a);
+			arena_init(&a, 1 << 24);
+		}
+	}
+	arena_free(&a);
+	int bad = 0;
+	pthread_t t[2];
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, table_again, &bad), 0);
+	for (int k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	assert_int_equal(bad, 0);
+}
+
 static void test_refused(void **state)
 {
 	(void)state;
@@ -216,7 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),     cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_spellings_agree), cmocka_unit_test(test_long),
-		cmocka_unit_test(test_host),
+		cmocka_unit_test(test_host), cmocka_unit_test(test_cached),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
