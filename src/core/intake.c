@@ -285,6 +285,9 @@ int intake_start(struct intake **out, const char *db_path, struct queue *queue)
 		return HL_EIO;
 	}
 	db_no_autocheckpoint(in->db);
+	/* the pages intake writes to (the tables' ends, the items' links and
+	 * counts) stay in memory: 2 MB by default made it read them back */
+	db_exec(in->db, "PRAGMA cache_size=-32768");
 	if (items_linker_new(in->db, &in->items)) {
 		db_close(in->db);
 		db_close(in->ckpt_db);
