@@ -562,7 +562,7 @@ static int move_step(struct items_linker *l, struct db *db)
 	/* a slice that keeps a small batch quick, and keeps up with big ones */
 	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
 	if (l->cpos < l->nclean) {
-		size_t end = l->cpos + 2 * step;
+		size_t end = l->cpos + step;
 		if (end > l->nclean)
 			end = l->nclean;
 		for (size_t i = l->cpos; i < end; i++) {

@@ -144,7 +144,7 @@ class ItemCounts(ConsoleTestCase):
         time.sleep(3.5)
         # each report below is a batch of its own: the first takes the
         # generation, the next ones move it and then clean up after it
-        for _ in range(12):
+        for _ in range(40):
             self.file(["https://drain.example.org/driver"])
         con = self.srv.db()
         try:
