@@ -4,9 +4,11 @@
 -- after batch, across thousands of items in a viral spike; here the
 -- committer appends in report order. Every few seconds the links waiting
 -- are moved, sorted by item, a slice per batch, each item's count raised
--- by the links it received (src/core/items.c). A link is in exactly one
--- of the two tables after every commit; a start moves what a stopped
--- process left here and counts those items again from their links.
+-- by the links it received (src/core/items.c); once a whole generation
+-- is moved, its rows here are deleted in report order, so a link may be in
+-- both tables for a while. A start moves what a stopped process left here
+-- (skipping links already moved) and counts those items again from their
+-- links.
 CREATE TABLE item_links_new (
   report_id  INTEGER NOT NULL,
   item_id    INTEGER NOT NULL,
