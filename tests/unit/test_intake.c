@@ -681,6 +681,27 @@ static void test_contact_sealed(void **state)
 	}
 }
 
+/* Closes and opens the data folder again, with intake. */
+static void reopen(struct fx *f)
+{
+	hotline_close(&f->hl);
+	f->open = false;
+	struct hotline_options o = {.data_dir = f->data, .start_intake = 1};
+	assert_int_equal(hotline_open(&f->hl, &o), 0);
+	f->open = true;
+}
+
+/* Submits one valid report and returns what its waiter was told. */
+static int submit_one(struct fx *f, int t, struct intake_receipt *rec, struct arena *a)
+{
+	struct report *r = arena_alloc(a, sizeof *r);
+	assert_non_null(r);
+	assert_int_equal(make_report(r, 1, t, a), 0);
+	struct intake_waiter *w = intake_waiter_new(a);
+	assert_int_equal(intake_submit_report(&f->hl, r, a, rec, intake_waiter_done, w), 0);
+	return intake_waiter_wait(w);
+}
+
 static void test_reopen(void **state)
 {
 	struct fx *f = *state;
@@ -709,18 +730,10 @@ static void test_reopen(void **state)
 	assert_int_equal(db_count(f, SQL_ADDITIONS, f->ids[4]), 3);
 
 	/* and intake starts again, carrying on after the stored reports */
-	hotline_close(&f->hl);
-	f->open = false;
-	struct hotline_options o2 = {.data_dir = f->data, .start_intake = 1};
-	assert_int_equal(hotline_open(&f->hl, &o2), 0);
-	f->open = true;
+	reopen(f);
 	arena_init(&a, 1 << 20);
-	struct report r;
-	assert_int_equal(make_report(&r, 1, 7, &a), 0);
 	struct intake_receipt rec;
-	struct intake_waiter *w = intake_waiter_new(&a);
-	assert_int_equal(intake_submit_report(&f->hl, &r, &a, &rec, intake_waiter_done, w), 0);
-	assert_int_equal(intake_waiter_wait(w), 0);
+	assert_int_equal(submit_one(f, 7, &rec, &a), 0);
 	for (int i = 0; i < TOTAL; i++)
 		assert_string_not_equal(rec.number, f->recs[i].number);
 	struct report_view v;
@@ -742,30 +755,16 @@ static void test_sync_refused(void **state)
 	assert_true(old >= 0); /* SQLite: the syncer is running */
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	for (int k = 0; k < 2; k++) {
-		struct report r;
-		assert_int_equal(make_report(&r, k, 9, &a), 0);
-		struct intake_receipt rec;
-		struct intake_waiter *w = intake_waiter_new(&a);
-		assert_int_equal(intake_submit_report(&f->hl, &r, &a, &rec, intake_waiter_done, w), 0);
-		assert_int_equal(intake_waiter_wait(w), HL_EIO);
-	}
+	struct intake_receipt rec;
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(submit_one(f, 9, &rec, &a), HL_EIO);
 	arena_free(&a);
 	assert_int_equal(intake_test_sync_fd(f->hl.intake, old), p[0]);
 	close(p[0]);
 	close(p[1]);
-	hotline_close(&f->hl);
-	f->open = false;
-	struct hotline_options o = {.data_dir = f->data, .start_intake = 1};
-	assert_int_equal(hotline_open(&f->hl, &o), 0);
-	f->open = true;
+	reopen(f);
 	arena_init(&a, 1 << 20);
-	struct report r;
-	assert_int_equal(make_report(&r, 1, 9, &a), 0);
-	struct intake_receipt rec;
-	struct intake_waiter *w = intake_waiter_new(&a);
-	assert_int_equal(intake_submit_report(&f->hl, &r, &a, &rec, intake_waiter_done, w), 0);
-	assert_int_equal(intake_waiter_wait(w), 0);
+	assert_int_equal(submit_one(f, 9, &rec, &a), 0);
 	struct report_view v;
 	assert_int_equal(hotline_lookup(&f->hl, rec.number, rec.secret, &v, &a), 0);
 	arena_free(&a);
