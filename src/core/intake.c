@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "db.h"
@@ -41,9 +39,7 @@ struct intake_job {
 	intake_done_fn done;
 	void *arg;
 	int rc;
-	const char *state;            /* JOB_REPORT: its state once committed */
 	struct intake_job *next;
-	struct intake_job *next_batch; /* on the first job of a batch waiting for its sync */
 };
 
 struct intake {
@@ -60,14 +56,6 @@ struct intake {
 	pthread_cond_t ckpt_wake;
 	bool has_checkpointer;
 	struct db *ckpt_db;
-	/* Committed batches waiting for the disk: the syncer makes them durable
-	 * (one sync for all that wait) and only then tells anyone, while the
-	 * committer goes on with the next batch. */
-	pthread_t syncer;
-	pthread_cond_t sync_wake;
-	struct intake_job *sync_head, **sync_tail;
-	bool has_syncer, committer_done, sync_failed;
-	int sync_fd; /* the log, for db_log_sync; -1: every COMMIT syncs itself */
 };
 
 /* next_id is the id the next report takes; the committer is the only
@@ -197,92 +185,29 @@ static void intake_commit_batch(struct intake *in, struct intake_job *batch)
 {
 	char now[21];
 	time_now_iso(now);
-	bool failed = __atomic_load_n(&in->sync_failed, __ATOMIC_ACQUIRE);
-	int rc = failed ? HL_EIO : intake_try_batch(in, batch, now, false);
+	int rc = intake_try_batch(in, batch, now, false);
 	if (rc == HL_EINVAL)
 		rc = intake_try_batch(in, batch, now, true);
-	for (struct intake_job *j = batch; j; j = j->next) {
-		if (rc && !j->rc)
-			j->rc = rc;
-		/* a report of an assessed item took its outcome */
-		if (j->type == JOB_REPORT && !j->rc) {
-			const char *st = items_report_state(in->items, j->rec.id);
-			j->state = st ? st : "received";
-		}
+	if (rc) {
+		for (struct intake_job *j = batch; j; j = j->next)
+			if (!j->rc)
+				j->rc = rc;
 	}
-}
-
-/* Tells the batch's submitters, after the sync. The queue learns of the
- * new reports first, so a reporter's report is in it when they hear. */
-static void intake_notify_batch(struct intake *in, struct intake_job *batch)
-{
+	/* only now, after the sync, may anyone be told; the queue learns of the
+	 * new reports first, so a reporter's report is in it when they hear */
 	if (in->queue)
 		for (struct intake_job *j = batch; j; j = j->next)
 			if (j->type == JOB_REPORT && !j->rc)
+			{
+				/* a report of an assessed item took its outcome */
+				const char *st = items_report_state(in->items, j->rec.id);
 				queue_add(in->queue, j->rec.id, j->rec.priority, j->rec.kind,
-					  j->rec.channel, j->state);
+					  j->rec.channel, st ? st : "received");
+			}
 	for (struct intake_job *j = batch, *next; j; j = next) {
 		next = j->next;
 		j->done(j->arg, j->rc);
 	}
-}
-
-static void *intake_sync_main(void *arg)
-{
-	struct intake *in = arg;
-	pthread_setname_np(pthread_self(), "hl-sync");
-	pthread_mutex_lock(&in->lock);
-	for (;;) {
-		while (!in->sync_head && !in->committer_done)
-			pthread_cond_wait(&in->sync_wake, &in->lock);
-		if (!in->sync_head)
-			break;
-		struct intake_job *batches = in->sync_head;
-		in->sync_head = NULL;
-		in->sync_tail = &in->sync_head;
-		pthread_cond_signal(&in->wake); /* the committer may take its next batch */
-		pthread_mutex_unlock(&in->lock);
-		/* one sync covers every batch committed before it began */
-		bool any = false;
-		for (struct intake_job *b = batches; b && !any; b = b->next_batch)
-			for (struct intake_job *j = b; j && !any; j = j->next)
-				any = !j->rc;
-		int fd = __atomic_load_n(&in->sync_fd, __ATOMIC_ACQUIRE);
-		struct stat st;
-		if (any && (fstat(fd, &st) != 0 || st.st_nlink == 0 || db_log_sync(fd))) {
-			/* What the disk refused may be lost (and a log that is no
-			 * longer in its folder is not the database's): nobody is
-			 * told it was stored, and no later commit is trusted. */
-			log_error("intake: the disk refused a sync of the log: reports are refused "
-				  "until the server is restarted");
-			__atomic_store_n(&in->sync_failed, true, __ATOMIC_RELEASE);
-			for (struct intake_job *b = batches; b; b = b->next_batch)
-				for (struct intake_job *j = b; j; j = j->next)
-					if (!j->rc)
-						j->rc = HL_EIO;
-		}
-		for (struct intake_job *b = batches, *nb; b; b = nb) {
-			nb = b->next_batch;
-			intake_notify_batch(in, b);
-		}
-		pthread_mutex_lock(&in->lock);
-	}
-	pthread_mutex_unlock(&in->lock);
-	return NULL;
-}
-
-/* Hands a committed batch on: to the syncer, or (every COMMIT synced
- * itself) straight to its submitters. */
-static void intake_batch_done(struct intake *in, struct intake_job *batch)
-{
-	if (!in->has_syncer)
-		return intake_notify_batch(in, batch);
-	batch->next_batch = NULL;
-	pthread_mutex_lock(&in->lock);
-	*in->sync_tail = batch;
-	in->sync_tail = &batch->next_batch;
-	pthread_cond_signal(&in->sync_wake);
-	pthread_mutex_unlock(&in->lock);
 }
 
 static void *intake_main(void *arg)
@@ -291,10 +216,7 @@ static void *intake_main(void *arg)
 	pthread_setname_np(pthread_self(), "hl-intake");
 	pthread_mutex_lock(&in->lock);
 	for (;;) {
-		/* A batch waits while the one before it waits for the syncer,
-		 * which is syncing the one before that: batches then grow to
-		 * cover a sync, and each costs one commit. */
-		while (in->head ? in->sync_head != NULL : !in->stopping)
+		while (!in->head && !in->stopping)
 			pthread_cond_wait(&in->wake, &in->lock);
 		if (!in->head && in->stopping)
 			break;
@@ -312,11 +234,8 @@ static void *intake_main(void *arg)
 		pthread_mutex_unlock(&in->lock);
 		intake_commit_batch(in, batch);
 		__atomic_add_fetch(&in->commits, 1, __ATOMIC_RELAXED);
-		intake_batch_done(in, batch);
 		pthread_mutex_lock(&in->lock);
 	}
-	in->committer_done = true;
-	pthread_cond_signal(&in->sync_wake);
 	pthread_mutex_unlock(&in->lock);
 	return NULL;
 }
@@ -378,36 +297,8 @@ int intake_start(struct intake **out, const char *db_path, struct queue *queue)
 	pthread_mutex_init(&in->lock, NULL);
 	pthread_cond_init(&in->wake, NULL);
 	pthread_cond_init(&in->ckpt_wake, NULL);
-	pthread_cond_init(&in->sync_wake, NULL);
 	in->tail = &in->head;
-	in->sync_tail = &in->sync_head;
-	in->sync_fd = -1;
-	if (db_defer_sync(in->db, &in->sync_fd) == 0) {
-		if (pthread_create(&in->syncer, NULL, intake_sync_main, in) == 0) {
-			in->has_syncer = true;
-		} else {
-			close(in->sync_fd);
-			in->sync_fd = -1;
-		}
-	}
-	if (!in->has_syncer && db_sync_now(in->db)) {
-		/* neither way to make a commit durable: refuse to take reports */
-		items_linker_free(in->items);
-		db_close(in->db);
-		db_close(in->ckpt_db);
-		free(in);
-		return HL_EIO;
-	}
 	if (pthread_create(&in->thread, NULL, intake_main, in) != 0) {
-		in->stopping = true;
-		pthread_mutex_lock(&in->lock);
-		in->committer_done = true;
-		pthread_cond_signal(&in->sync_wake);
-		pthread_mutex_unlock(&in->lock);
-		if (in->has_syncer)
-			pthread_join(in->syncer, NULL);
-		if (in->sync_fd >= 0)
-			close(in->sync_fd);
 		items_linker_free(in->items);
 		db_close(in->db);
 		db_close(in->ckpt_db);
@@ -433,14 +324,8 @@ void intake_stop(struct intake *in)
 	pthread_cond_signal(&in->ckpt_wake);
 	pthread_mutex_unlock(&in->lock);
 	pthread_join(in->thread, NULL);
-	if (in->has_syncer)
-		pthread_join(in->syncer, NULL);
 	if (in->has_checkpointer)
 		pthread_join(in->checkpointer, NULL);
-	if (in->sync_fd >= 0) {
-		db_sync_now(in->db);
-		close(in->sync_fd);
-	}
 	if (items_linker_flush(in->items, in->db))
 		log_error("intake: item counts not written; the next start counts them again");
 	db_checkpoint(in->ckpt_db);
@@ -448,7 +333,6 @@ void intake_stop(struct intake *in)
 	db_close(in->db);
 	items_linker_free(in->items);
 	pthread_cond_destroy(&in->ckpt_wake);
-	pthread_cond_destroy(&in->sync_wake);
 	pthread_mutex_destroy(&in->lock);
 	pthread_cond_destroy(&in->wake);
 	free(in);
@@ -658,13 +542,6 @@ int intake_waiter_wait(struct intake_waiter *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);
 	return rc;
-}
-
-int intake_test_sync_fd(struct intake *in, int fd)
-{
-	if (!in->has_syncer)
-		return -1;
-	return __atomic_exchange_n(&in->sync_fd, fd, __ATOMIC_ACQ_REL);
 }
 
 int64_t intake_item_pending(struct intake *in, int64_t item_id)

@@ -1,16 +1,10 @@
 /* intake.h — the one commit path for everything a reporter sends.
  *
  * Jobs are queued by the request threads and written by one committer
- * thread in batches: many jobs per transaction (group commit). On SQLite
- * the disk sync is taken off the committer: its COMMIT writes the log
- * without waiting (synchronous=NORMAL, still atomic after a crash) and a
- * syncer thread then syncs the log once for every batch committed so far,
- * while the committer writes the next batch (at most one batch waits for
- * the syncer). A job's done callback runs only after a sync that began
- * after its batch's COMMIT returned, so a receipt is never shown for
- * something not on disk. If a sync fails, the waiting jobs fail and
- * intake refuses every job until a restart. Each job runs in its own
- * savepoint when one fails: one failing job does not undo the others.
+ * thread in batches: many jobs per transaction, one disk sync per batch
+ * (group commit). A job's done callback runs only after its batch's COMMIT
+ * returned, so a receipt is never shown for something not on disk. Each
+ * job runs in its own savepoint: one failing job does not undo the others.
  *
  * Job memory belongs to the caller (usually the request arena) and must
  * live until done has been called. */
@@ -24,8 +18,7 @@
 #include "hotline.h"
 
 struct intake_job;
-/* Called with the job's result (0 or HL_E...) once it is durable, on the
- * syncer thread (the committer's when commits sync themselves). */
+/* Called on the committer thread with the job's result (0 or HL_E...). */
 typedef void (*intake_done_fn)(void *arg, int rc);
 
 /* Starts the committer on its own connection to db_path. Committed reports
@@ -67,11 +60,6 @@ int intake_submit_audit(struct hotline *hl, const char *actor, const char *actio
 
 /* Reports linked to item_id whose count is not written yet (see
  * items_pending); 0 without a committer. */
-/* For tests: the syncs of the log go to fd from now on (a pipe's end makes
- * them fail as a disk that refuses them would). Returns the fd used before,
- * which the caller then owns, or -1 when every COMMIT syncs itself. */
-int intake_test_sync_fd(struct intake *in, int fd);
-
 int64_t intake_item_pending(struct intake *in, int64_t item_id);
 
 /* Queues fn(db, fn_arg) to run in the committer's next transaction, among

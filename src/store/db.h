@@ -71,18 +71,6 @@ int db_checkpoint(struct db *db);
  * writer whose checkpoints run elsewhere. */
 void db_no_autocheckpoint(struct db *db);
 
-/* Group commit with the disk sync taken off the writer (SQLite): from now
- * on this connection's COMMIT writes the log without waiting for the disk
- * (synchronous=NORMAL: still atomic and consistent after a crash), and
- * db_log_sync(*sync_fd) makes every commit written before it durable. A
- * writer that uses it must not acknowledge a commit before a db_log_sync
- * begun after the COMMIT returned. Checkpoints on other connections keep
- * syncing the log and the database (synchronous=FULL). */
-int db_defer_sync(struct db *db, int *sync_fd);
-int db_log_sync(int sync_fd);
-/* Back to synchronous=FULL: every COMMIT waits for the disk again. */
-int db_sync_now(struct db *db);
-
 /* The backend's last error message, for logs. */
 const char *db_errmsg(struct db *db);
 

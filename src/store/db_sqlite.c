@@ -1,19 +1,14 @@
 /* db_sqlite.c — the db.h statement API over SQLite, the embedded store.
  *
  * Durability: WAL with synchronous=FULL, so a COMMIT that returned has
- * reached the disk; except on a connection given to db_defer_sync (the
- * intake committer), whose commits reach the disk at its db_log_sync. Statements are cached per connection by the address of
+ * reached the disk. Statements are cached per connection by the address of
  * their SQL text. Parameters are bound by name ("$N") because SQLite
  * numbers $N parameters by first appearance, not by N. */
-#include <fcntl.h>
-#include <libgen.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "db.h"
@@ -257,46 +252,6 @@ int db_checkpoint(struct db *db)
 void db_no_autocheckpoint(struct db *db)
 {
 	sqlite3_wal_autocheckpoint(db->h, 0);
-}
-
-int db_defer_sync(struct db *db, int *sync_fd)
-{
-	*sync_fd = -1;
-	const char *file = sqlite3_db_filename(db->h, "main");
-	if (!file || !*file)
-		return HL_EIO;
-	/* the log exists once a connection in WAL mode has read */
-	if (db_exec(db, "SELECT 1 FROM sqlite_schema LIMIT 1"))
-		return HL_EIO;
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s-wal", file) >= (int)sizeof path)
-		return HL_EIO;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return HL_EIO;
-	/* the log's name in its folder reaches the disk too */
-	char dir[4096];
-	snprintf(dir, sizeof dir, "%s", path);
-	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0 || db_exec(db, "PRAGMA synchronous=NORMAL")) {
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		return HL_EIO;
-	}
-	close(dfd);
-	*sync_fd = fd;
-	return 0;
-}
-
-int db_log_sync(int sync_fd)
-{
-	return fdatasync(sync_fd) == 0 ? 0 : HL_EIO;
-}
-
-int db_sync_now(struct db *db)
-{
-	return db_exec(db, "PRAGMA synchronous=FULL");
 }
 
 const char *db_errmsg(struct db *db)

@@ -10,8 +10,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "db.h"
 #include "err.h"
@@ -369,55 +367,6 @@ static void test_persisted_across_open(void **state)
 	assert_int_equal(count(f->db), 1);
 }
 
-static int64_t pragma_int(struct db *db, const char *sql)
-{
-	struct db_stmt *st = db_prepare(db, sql);
-	assert_non_null(st);
-	assert_int_equal(db_step(st), DB_ROW);
-	int64_t v = db_column_int64(st, 0);
-	db_reset(st);
-	return v;
-}
-
-/* A writer that syncs the log itself: its COMMITs stop waiting for the disk
- * (synchronous=NORMAL), db_log_sync syncs the log file, other connections
- * keep syncing (FULL), and db_sync_now goes back. */
-static void test_deferred_sync(void **state)
-{
-	struct fx *f = *state;
-	static const char SQL_SYNC[] = "PRAGMA synchronous";
-	assert_int_equal(pragma_int(f->db, SQL_SYNC), 2);
-	int fd = -1;
-	assert_int_equal(db_defer_sync(f->db, &fd), 0);
-	assert_true(fd >= 0);
-	assert_int_equal(pragma_int(f->db, SQL_SYNC), 1);
-	struct stat st, wal;
-	char walpath[160];
-	snprintf(walpath, sizeof walpath, "%s-wal", f->path);
-	assert_int_equal(fstat(fd, &st), 0);
-	assert_int_equal(stat(walpath, &wal), 0);
-	assert_true(st.st_ino == wal.st_ino && st.st_dev == wal.st_dev);
-	assert_int_equal(db_begin(f->db), 0);
-	assert_int_equal(insert(f->db, "later", 1), 0);
-	assert_int_equal(db_commit(f->db), 0);
-	assert_int_equal(db_log_sync(fd), 0);
-	/* another connection still syncs at each COMMIT, and sees the row */
-	struct db *other;
-	assert_int_equal(db_open(f->path, &other), 0);
-	assert_int_equal(pragma_int(other, SQL_SYNC), 2);
-	assert_int_equal(count(other), 1);
-	db_close(other);
-	assert_int_equal(db_sync_now(f->db), 0);
-	assert_int_equal(pragma_int(f->db, SQL_SYNC), 2);
-	/* a sync that cannot be done says so */
-	int p[2];
-	assert_int_equal(pipe(p), 0);
-	assert_int_not_equal(db_log_sync(p[0]), 0);
-	close(p[0]);
-	close(p[1]);
-	close(fd);
-}
-
 static void test_migrate(void **state)
 {
 	struct fx *f = *state;
@@ -480,7 +429,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_savepoint_undoes_only_its_unit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persisted_across_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_deferred_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_failures, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -743,33 +743,6 @@ static void test_reopen(void **state)
 	arena_free(&a);
 }
 
-/* A disk that refuses a sync: the batch waiting for it is not acknowledged
- * (HL_EIO), and intake then refuses every job until a restart, which takes
- * reports again. Last: it breaks the open intake on purpose. */
-static void test_sync_refused(void **state)
-{
-	struct fx *f = *state;
-	int p[2];
-	assert_int_equal(pipe(p), 0);
-	int old = intake_test_sync_fd(f->hl.intake, p[0]);
-	assert_true(old >= 0); /* SQLite: the syncer is running */
-	struct arena a;
-	arena_init(&a, 1 << 20);
-	struct intake_receipt rec;
-	for (int k = 0; k < 2; k++)
-		assert_int_equal(submit_one(f, 9, &rec, &a), HL_EIO);
-	arena_free(&a);
-	assert_int_equal(intake_test_sync_fd(f->hl.intake, old), p[0]);
-	close(p[0]);
-	close(p[1]);
-	reopen(f);
-	arena_init(&a, 1 << 20);
-	assert_int_equal(submit_one(f, 9, &rec, &a), 0);
-	struct report_view v;
-	assert_int_equal(hotline_lookup(&f->hl, rec.number, rec.secret, &v, &a), 0);
-	arena_free(&a);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,7 +760,6 @@ int main(void)
 		cmocka_unit_test(test_failed_job_logs_the_reason),
 		cmocka_unit_test(test_contact_sealed),
 		cmocka_unit_test(test_reopen),
-		cmocka_unit_test(test_sync_refused),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
