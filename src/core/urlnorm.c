@@ -294,7 +294,8 @@ out:
 
 struct urlnorm_cached {
 	uint64_t hash;
-	char *in; /* "in\0out\0", one allocation */
+	size_t len; /* of in */
+	char *in;   /* "in\0out\0", one allocation */
 	const char *out;
 };
 
@@ -319,7 +320,7 @@ static const char *urlnorm_cache_get(const char *url, size_t len, uint64_t h, st
 	const char *copy = NULL;
 	*found = false;
 	pthread_mutex_lock(lock);
-	if (c->in && c->hash == h && memcmp(c->in, url, len + 1) == 0) {
+	if (c->in && c->hash == h && c->len == len && memcmp(c->in, url, len) == 0) {
 		*found = true;
 		copy = arena_strdup(a, c->out);
 	}
@@ -340,6 +341,7 @@ static void urlnorm_cache_put(const char *url, size_t len, uint64_t h, const cha
 	pthread_mutex_lock(lock);
 	char *old = c->in;
 	c->hash = h;
+	c->len = len;
 	c->in = in;
 	c->out = in + len + 1;
 	pthread_mutex_unlock(lock);

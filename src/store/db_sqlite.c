@@ -59,9 +59,6 @@ int db_open(const char *path, struct db **out)
 	sqlite3_busy_timeout(db->h, 10000);
 	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA synchronous=FULL") ||
 	    db_exec(db, "PRAGMA foreign_keys=ON") ||
-	    /* savepoints' journals and sorts in memory, not in temporary
-	     * files opened and unlinked again and again */
-	    db_exec(db, "PRAGMA temp_store=MEMORY") ||
 	    db_exec(db, "PRAGMA journal_size_limit=67108864")) {
 		db_close(db);
 		return HL_EIO;

@@ -469,9 +469,9 @@ static struct MHD_Daemon *start_one(struct server_ctx *ctx, const char *addr, un
 		return NULL;
 	}
 	/* epoll (libmicrohttpd's choice on Linux). poll() saves the two
-	 * epoll_ctl calls a suspended request costs and measured a few per
-	 * cent faster at 256 connections, but slower at 1,024 (each pass reads
-	 * every connection): a spike comes from many clients. */
+	 * epoll_ctl calls a suspended request costs (a few per cent at 256
+	 * connections) but reads every connection on each pass, a cost that
+	 * grows with the many clients a spike brings. */
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
 	if (ss.ss_family == AF_INET6)
