@@ -7,7 +7,8 @@
 #
 #   bash bench/items/run.sh [intake|stats|all]   (default all)
 # Environment: HOTLINE_BIN [build/hotline], STATS_ITEMS [200000],
-#   STATS_RUNS [20], and bench/intake's variables for part 1.
+#   STATS_RUNS [20], ITEMS_ROUNDS [1] (part 1 that many times, each on a
+#   fresh server, with the medians), and bench/intake's variables for part 1.
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +17,23 @@ bin=${HOTLINE_BIN:-$root/build/hotline}
 what=${1:-all}
 
 if [ "$what" = intake ] || [ "$what" = all ]; then
-  echo "bench-items: intake, reports over ${ITEMS_URLS:-5000} URLs"
-  INTAKE_URLS=${ITEMS_URLS:-5000} HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh"
+  rounds=${ITEMS_ROUNDS:-1}
+  rates=() tails=()
+  for round in $(seq "$rounds"); do
+    echo "bench-items: intake, reports over ${ITEMS_URLS:-5000} URLs (round $round of $rounds)"
+    out=$(INTAKE_URLS=${ITEMS_URLS:-5000} HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh") || {
+      echo "$out"; exit 1; }
+    echo "$out"
+    rates+=("$(echo "$out" | sed -n 's/^intake: \([0-9]*\) reports\/s.*/\1/p')")
+    tails+=("$(echo "$out" | sed -n 's/^intake@[0-9]*\/s: .* p99 \([0-9.]*\) ms.*/\1/p')")
+  done
+  if [ "$rounds" -gt 1 ]; then
+    # each round on a fresh server; the median says more than one run on a
+    # machine whose speed drifts
+    med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {
+      if (NR % 2) print a[(NR+1)/2]; else printf "%g\n", (a[NR/2] + a[NR/2+1]) / 2 }'; }
+    echo "bench-items: intake over $rounds rounds: reports/s ${rates[*]} (median $(med "${rates[@]}")); p99 at the limited rate ${tails[*]} ms (median $(med "${tails[@]}"))"
+  fi
 fi
 [ "$what" = stats ] || [ "$what" = all ] || exit 0
 
