@@ -1,6 +1,8 @@
 -- wrk script: POST /api/v1/reports with a benign, synthetic abuse_material
--- report whose URL differs on every request (example.org only), or names
--- one of INTAKE_URLS distinct URLs (bench/items: a viral spike).
+-- report (example.org only) from a pool of 4,096 per wrk thread sent in
+-- turn, each pool entry with its own URL (so 8,192 distinct URLs with two
+-- threads, each reported again once the pool comes round), or naming one
+-- of INTAKE_URLS distinct URLs (bench/items: a viral spike).
 --
 -- Environment (read in every Lua state, see run.sh):
 --   INTAKE_RUN          label put in the URLs so that runs differ (default "run")

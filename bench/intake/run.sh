@@ -13,7 +13,8 @@
 #   INTAKE_TIMEOUT       wrk's socket timeout [10s]
 #   INTAKE_PACING        schedule | fixed: how report.lua paces run 2 [schedule]
 #   HOTLINE_SERVE_ARGS   extra arguments to `hotline serve` (e.g. --threads 4)
-#   INTAKE_URLS          distinct URLs named by the reports [0: one per report];
+#   INTAKE_URLS          distinct URLs named by the reports [0: one per report
+#                        of report.lua's pool, 4,096 per wrk thread];
 #                        bench/items sets 5,000
 #   INTAKE_KEEP=1        keep the temporary data folder (its path is printed)
 #
