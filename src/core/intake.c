@@ -284,14 +284,7 @@ int intake_start(struct intake **out, const char *db_path, struct queue *queue)
 		free(in);
 		return HL_EIO;
 	}
-	db_no_autocheckpoint(in->db);
-	/* the pages intake writes to (the tables' ends, the items' links and
-	 * counts) stay in memory: 2 MB by default made it read them back; and
-	 * a savepoint's journal is kept in memory, not in a temporary file
-	 * opened, unlinked and closed a dozen times a second (the committer's
-	 * savepoints are small; other connections keep large sorts on disk) */
-	db_exec(in->db, "PRAGMA cache_size=-32768");
-	db_exec(in->db, "PRAGMA temp_store=MEMORY");
+	db_writer_settings(in->db);
 	if (items_linker_new(in->db, &in->items)) {
 		db_close(in->db);
 		db_close(in->ckpt_db);

@@ -150,7 +150,9 @@ struct items_linker {
 	 * (deleting in item order dirtied most of item_links_new's pages
 	 * batch after batch). A start moves and recounts whatever is left, so
 	 * a link in both tables for a while is harmless. */
-	struct glink *genr;        /* the generation in report order */
+	struct glink *genr;        /* the generation in report order: a copy
+				    * taken at the freeze, as sorting again at
+				    * the hand-over would take milliseconds */
 	size_t capgenr;
 	struct glink *clean;       /* moved links whose staged rows go; [0, cpos) gone */
 	size_t nclean, capclean, cpos, cnext;
@@ -522,27 +524,20 @@ static int glink_cmp(const void *a, const void *b)
 }
 
 /* Moves staged links v[from, to) (sorted by item) into item_reports and
- * raises each item's count by the links moved. With unstage, each staged
- * row is deleted at once; without, the row stays for the clean-up, and a
- * link already in item_reports (moved by another process's start) is
- * not counted again. */
-static int move_links(struct db *db, const struct glink *v, size_t from, size_t to, bool unstage)
+ * raises each item's count by the links moved; a link already there (moved
+ * by another process's start) is not counted again. The staged rows stay
+ * until drop_staged. */
+static int move_links(struct db *db, const struct glink *v, size_t from, size_t to)
 {
 	int rc = 0;
 	for (size_t i = from; i < to && !rc;) {
 		int64_t n = 0, at = 0;
 		size_t j = i;
 		for (; j < to && v[j].item_id == v[i].item_id && !rc; j++) {
-			bool moved = false;
-			if (unstage) {
-				rc = store_item_unstage(db, v[j].item_id, v[j].report_id, &moved);
-			} else {
-				rc = store_item_link(db, v[j].item_id, v[j].report_id);
-				moved = rc == 0;
-				if (rc == HL_EEXIST)
-					rc = 0;
-			}
-			n += moved;
+			rc = store_item_link(db, v[j].item_id, v[j].report_id);
+			n += rc == 0;
+			if (rc == HL_EEXIST)
+				rc = 0;
 			if (v[j].at > at)
 				at = v[j].at;
 		}
@@ -550,6 +545,15 @@ static int move_links(struct db *db, const struct glink *v, size_t from, size_t 
 			rc = store_item_count_add(db, v[i].item_id, n, at);
 		i = j;
 	}
+	return rc;
+}
+
+/* Deletes the staged rows of links v[from, to), moved already. */
+static int drop_staged(struct db *db, const struct glink *v, size_t from, size_t to)
+{
+	int rc = 0;
+	for (size_t i = from; i < to && !rc; i++)
+		rc = store_item_unstaged_drop(db, v[i].item_id, v[i].report_id);
 	return rc;
 }
 
@@ -565,11 +569,9 @@ static int move_step(struct items_linker *l, struct db *db)
 		size_t end = l->cpos + step;
 		if (end > l->nclean)
 			end = l->nclean;
-		for (size_t i = l->cpos; i < end; i++) {
-			int rc = store_item_unstaged_drop(db, l->clean[i].item_id, l->clean[i].report_id);
-			if (rc)
-				return rc;
-		}
+		int rc = drop_staged(db, l->clean, l->cpos, end);
+		if (rc)
+			return rc;
 		l->cnext = end;
 	}
 	if (!l->ngen && l->nplinks) {
@@ -607,7 +609,7 @@ static int move_step(struct items_linker *l, struct db *db)
 		end = l->ngen;
 	while (end < l->ngen && l->gen[end].item_id == l->gen[end - 1].item_id)
 		end++;
-	int rc = move_links(db, l->gen, l->gpos, end, false);
+	int rc = move_links(db, l->gen, l->gpos, end);
 	if (!rc)
 		l->gnext = end;
 	return rc;
@@ -776,15 +778,17 @@ int items_linker_flush(struct items_linker *l, struct db *db)
 	if (db_begin(db))
 		return HL_EIO;
 	pthread_mutex_lock(&l->plock);
-	int rc = move_links(db, l->gen, l->gpos, l->ngen, true);
+	int rc = move_links(db, l->gen, l->gpos, l->ngen);
 	if (!rc)
-		rc = move_links(db, l->plinks, 0, l->nplinks, true);
-	/* staged rows of links moved before: the generation's, in report
-	 * order, and those the clean-up had not reached */
-	for (size_t i = 0; !rc && l->gpos && i < l->ngen; i++)
-		rc = store_item_unstaged_drop(db, l->genr[i].item_id, l->genr[i].report_id);
-	for (size_t i = l->cpos; !rc && i < l->nclean; i++)
-		rc = store_item_unstaged_drop(db, l->clean[i].item_id, l->clean[i].report_id);
+		rc = move_links(db, l->plinks, 0, l->nplinks);
+	/* then every staged row of this process: the generation's (genr, in
+	 * report order), those the clean-up had not reached, the newest */
+	if (!rc)
+		rc = drop_staged(db, l->genr, 0, l->ngen);
+	if (!rc)
+		rc = drop_staged(db, l->clean, l->cpos, l->nclean);
+	if (!rc)
+		rc = drop_staged(db, l->plinks, 0, l->nplinks);
 	if (!rc && db_commit(db))
 		rc = HL_EIO;
 	if (rc) {

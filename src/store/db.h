@@ -67,9 +67,13 @@ int db_rollback_to(struct db *db);
 /* Copies committed pages from the write-ahead log into the database
  * without blocking writers (SQLite); a no-op where the backend has none. */
 int db_checkpoint(struct db *db);
-/* Stops this connection from checkpointing on its own after commits, for a
- * writer whose checkpoints run elsewhere. */
-void db_no_autocheckpoint(struct db *db);
+/* Settings of the one busy writer (the intake committer): no checkpoints
+ * of its own after commits (they run elsewhere), its working pages kept in
+ * memory (the tables' ends, items' links and counts: with the default 2 MB
+ * it read them back from the file), and its savepoints' journals in memory
+ * rather than temporary files opened and unlinked a dozen times a second
+ * (other connections keep large sorts on disk). */
+void db_writer_settings(struct db *db);
 
 /* The backend's last error message, for logs. */
 const char *db_errmsg(struct db *db);

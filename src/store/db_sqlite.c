@@ -246,9 +246,11 @@ int db_checkpoint(struct db *db)
 	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : HL_EIO;
 }
 
-void db_no_autocheckpoint(struct db *db)
+void db_writer_settings(struct db *db)
 {
 	sqlite3_wal_autocheckpoint(db->h, 0);
+	db_exec(db, "PRAGMA cache_size=-32768");
+	db_exec(db, "PRAGMA temp_store=MEMORY");
 }
 
 const char *db_errmsg(struct db *db)

@@ -736,19 +736,6 @@ int store_item_unstaged_drop(struct db *db, int64_t item_id, int64_t report_id)
 	return db_step_done(st);
 }
 
-int store_item_unstage(struct db *db, int64_t item_id, int64_t report_id, bool *moved)
-{
-	*moved = false;
-	int rc = store_item_unstaged_drop(db, item_id, report_id);
-	if (rc || db_changes(db) != 1)
-		return rc; /* moved already (a start recovering the links) */
-	rc = store_item_link(db, item_id, report_id);
-	if (rc == HL_EEXIST)
-		return 0;
-	*moved = rc == 0;
-	return rc;
-}
-
 int store_item_links_recover(struct db *db, int64_t *moved)
 {
 	*moved = 0;

@@ -49,9 +49,6 @@ int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last
 /* Links a report to an item in item_links_new (012), to be moved into
  * item_reports later: 0, or HL_EEXIST when linked already. */
 int store_item_stage(struct db *db, int64_t item_id, int64_t report_id);
-/* Moves one staged link into item_reports; *moved false when it was not
- * staged any more (moved by another process's start). */
-int store_item_unstage(struct db *db, int64_t item_id, int64_t report_id, bool *moved);
 /* Deletes a staged link that is in item_reports already (no-op when gone). */
 int store_item_unstaged_drop(struct db *db, int64_t item_id, int64_t report_id);
 /* In its own transaction: moves every staged link and counts the items
