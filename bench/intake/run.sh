@@ -17,6 +17,10 @@
 #                        of report.lua's pool, 4,096 per wrk thread];
 #                        bench/items sets 5,000
 #   INTAKE_KEEP=1        keep the temporary data folder (its path is printed)
+#   INTAKE_BARE          1: then run the same wrk against bench_bare_mhd (a bare
+#                        libmicrohttpd answer, the machine's reference) and print
+#                        intake as a share of it; 0: skip [1]
+#   INTAKE_BARE_BIN      that binary [build/bench_bare_mhd, beside HOTLINE_BIN]
 #
 # Exit status: 0 when every 201 answer is stored (stored >= acked, and at
 # most the requests in flight when wrk stopped on top), 1 otherwise, 2 when
@@ -28,6 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 bin=${HOTLINE_BIN:-$root/build/hotline}
+bare_bin=${INTAKE_BARE_BIN:-$(dirname "$bin")/bench_bare_mhd}
 threads=${INTAKE_THREADS:-2}
 conns=${INTAKE_CONNECTIONS:-256}
 duration=${INTAKE_DURATION:-10s}
@@ -113,6 +118,7 @@ wrk_run() {  # label target-rate(0=unlimited)
 echo
 echo "== run 1: as fast as possible =="
 wrk_run max 0
+result_max_rps=${result[acked_rps]}
 line1=$(printf 'intake: %.0f reports/s, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, non-201 %d, socket errors %d' \
   "${result[acked_rps]}" "${result[p50_ms]}" "${result[p90_ms]}" "${result[p99_ms]}" \
   "${result[non201]}" "${result[socket_errors]}")
@@ -149,9 +155,46 @@ else
   stored=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$db" "$query")
 fi
 
+# --- the machine's reference: a bare libmicrohttpd answer, same wrk --------
+# Issue 2 sets the target beside "a bare libmicrohttpd handler that answers
+# a POST with a fixed 201 ... about 130,000 requests per second here under
+# the same wrk"; this machine's speed drifts, so measure that here and now.
+line3=""
+intake_rps=$(printf '%.0f' "${result_max_rps:-0}")
+if [ "${INTAKE_BARE:-1}" = 1 ]; then
+  if [ -x "$bare_bin" ]; then
+    mkfifo "$work/bare.out"
+    "$bare_bin" >"$work/bare.out" 2>"$work/bare.log" &
+    server_pid=$!
+    exec 3<"$work/bare.out"
+    bare_url=""
+    while IFS= read -r -t 10 line <&3; do
+      case $line in "public http://"*) bare_url=${line#public } ;; ready) break ;; esac
+    done
+    cat <&3 >/dev/null &
+    exec 3<&-
+    [ -n "$bare_url" ] || die "bench_bare_mhd did not start"
+    public=${bare_url%/}
+    echo
+    echo "== reference: bare libmicrohttpd answer (bench_bare_mhd), as fast as possible =="
+    acked_before=$acked_total
+    wrk_run bare 0
+    acked_total=$acked_before
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+    bare_rps=$(printf '%.0f' "${result[acked_rps]}")
+    share=$(awk -v a="$intake_rps" -v b="$bare_rps" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print "?" }')
+    line3="reference: bare libmicrohttpd answer $bare_rps requests/s on this machine now; intake is $share% of it (issue 2's target is 20,000 against about 130,000, 15.4%)"
+  else
+    line3="reference: not measured ($bare_bin not built)"
+  fi
+fi
+
 echo
 echo "$line1"
 echo "$line2"
+[ -z "$line3" ] || echo "$line3"
 echo "stored=$stored acked=$acked_total"
 # Every 201 must be stored: stored >= acked. wrk stops each run with up to
 # one request in flight per connection, which the server may have committed

@@ -8,7 +8,9 @@
 #   bash bench/items/run.sh [intake|stats|all]   (default all)
 # Environment: HOTLINE_BIN [build/hotline], STATS_ITEMS [200000],
 #   STATS_RUNS [20], ITEMS_ROUNDS [1] (part 1 that many times, each on a
-#   fresh server, with the medians), and bench/intake's variables for part 1.
+#   fresh server, with the medians), and bench/intake's variables for part 1
+#   (each round also measures bench/intake's reference, a bare
+#   libmicrohttpd answer, unless INTAKE_BARE=0).
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +20,7 @@ what=${1:-all}
 
 if [ "$what" = intake ] || [ "$what" = all ]; then
   rounds=${ITEMS_ROUNDS:-1}
-  rates=() tails=()
+  rates=() tails=() bares=() shares=()
   for round in $(seq "$rounds"); do
     echo "bench-items: intake, reports over ${ITEMS_URLS:-5000} URLs (round $round of $rounds)"
     out=$(INTAKE_URLS=${ITEMS_URLS:-5000} HOTLINE_BIN=$bin bash "$root/bench/intake/run.sh") || {
@@ -26,6 +28,8 @@ if [ "$what" = intake ] || [ "$what" = all ]; then
     echo "$out"
     rates+=("$(echo "$out" | sed -n 's/^intake: \([0-9]*\) reports\/s.*/\1/p')")
     tails+=("$(echo "$out" | sed -n 's/^intake@[0-9]*\/s: .* p99 \([0-9.]*\) ms.*/\1/p')")
+    bare=$(echo "$out" | sed -n 's/^reference: bare libmicrohttpd answer \([0-9]*\) requests\/s.* intake is \([0-9.]*\)% .*/\1 \2/p')
+    if [ -n "$bare" ]; then bares+=("${bare% *}"); shares+=("${bare#* }"); fi
   done
   if [ "$rounds" -gt 1 ]; then
     # each round on a fresh server; the median says more than one run on a
@@ -33,6 +37,7 @@ if [ "$what" = intake ] || [ "$what" = all ]; then
     med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {
       if (NR % 2) print a[(NR+1)/2]; else printf "%g\n", (a[NR/2] + a[NR/2+1]) / 2 }'; }
     echo "bench-items: intake over $rounds rounds: reports/s ${rates[*]} (median $(med "${rates[@]}")); p99 at the limited rate ${tails[*]} ms (median $(med "${tails[@]}"))"
+    [ "${#bares[@]}" -eq 0 ] || echo "bench-items: reference over $rounds rounds: bare libmicrohttpd ${bares[*]} requests/s (median $(med "${bares[@]}")); intake's share ${shares[*]}% (median $(med "${shares[@]}")%)"
   fi
 fi
 [ "$what" = stats ] || [ "$what" = all ] || exit 0
