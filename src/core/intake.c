@@ -157,7 +157,8 @@ static int intake_try_batch(struct intake *in, struct intake_job *batch, const c
 		if (j->rc)
 			items_job_undo(in->items, mark);
 		if (units && j->rc && !(j->rc == HL_EEXIST && j->type == JOB_REPORT))
-			log_error("intake: a job failed (%d): %s", j->rc, db_errmsg(in->db));
+			log_error("intake: a job failed (%d): %s", j->rc,
+				  j->rc == HL_ENOTFOUND ? "no such report" : db_errmsg(in->db));
 		if (!units && j->rc) {
 			rc = HL_EINVAL;
 			break;

@@ -72,7 +72,10 @@ int db_checkpoint(struct db *db);
  * memory (the tables' ends, items' links and counts: with the default 2 MB
  * it read them back from the file), and its savepoints' journals in memory
  * rather than temporary files opened and unlinked a dozen times a second
- * (other connections keep large sorts on disk). */
+ * (other connections keep large sorts on disk), and no foreign-key checks:
+ * it only adds rows under a report it has just written, or under a report
+ * or an item, and nothing ever deletes those; every other connection keeps
+ * the checks, and the tests run PRAGMA foreign_key_check after intake. */
 void db_writer_settings(struct db *db);
 
 /* The backend's last error message, for logs. */

@@ -34,6 +34,7 @@ static const char SQL_STATUS[] =
 	"SELECT id, number, secret_hash, state, public_message FROM reports WHERE id = $1";
 static const char SQL_INSERT_ADDITION[] =
 	"INSERT INTO report_additions (report_id, text, received_at) VALUES ($1, $2, $3) RETURNING id";
+static const char SQL_EXISTS[] = "SELECT 1 FROM reports WHERE id = $1";
 static const char SQL_TOUCH[] = "UPDATE reports SET updated_at = $2 WHERE id = $1";
 static const char SQL_SET[] =
 	"UPDATE reports SET state = COALESCE($2, state), public_message = COALESCE($3, public_message),"
@@ -228,13 +229,23 @@ int store_report_add(struct db *db, int64_t report_id, const char *text,
 		     const char *const *urls, const char *const *urls_norm, size_t nurls,
 		     const char *now)
 {
-	struct db_stmt *st = db_prepare(db, SQL_INSERT_ADDITION);
+	/* said here, not left to the foreign key: the intake committer writes
+	 * without foreign-key checks (db.h, db_writer_settings) */
+	struct db_stmt *st = db_prepare(db, SQL_EXISTS);
+	if (!st)
+		return HL_EIO;
+	db_bind_int64(st, 1, report_id);
+	int rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? HL_ENOTFOUND : HL_EIO;
+	st = db_prepare(db, SQL_INSERT_ADDITION);
 	if (!st)
 		return HL_EIO;
 	db_bind_int64(st, 1, report_id);
 	db_bind_text(st, 2, text);
 	db_bind_text(st, 3, now);
-	int rc = db_step(st);
+	rc = db_step(st);
 	if (rc != DB_ROW)
 		return rc < 0 ? rc : HL_EIO;
 	int64_t add_id = db_column_int64(st, 0);

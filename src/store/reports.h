@@ -58,7 +58,8 @@ int store_report_by_source(struct db *db, const char *source_key, int64_t *id);
 /* Finds a report by id. 0, HL_ENOTFOUND or HL_EIO. */
 int store_report_status(struct db *db, int64_t id, struct store_report_status *out,
 			struct arena *a);
-/* Records information a reporter added (text may be NULL; URLs may be none). */
+/* Records information a reporter added (text may be NULL; URLs may be none).
+ * 0, HL_ENOTFOUND when there is no such report, or a database error. */
 int store_report_add(struct db *db, int64_t report_id, const char *text,
 		     const char *const *urls, const char *const *urls_norm, size_t nurls,
 		     const char *now);

@@ -167,6 +167,52 @@ class ItemCounts(ConsoleTestCase):
         got = {i["url"]: i["report_count"] for i in parse_json(b)["items"] if i["url"] in urls}
         self.assertEqual(got, {u: 6 for u in urls})
 
+    def test_intake_leaves_no_orphans(self):
+        """The committer writes without foreign-key checks (each costs it a
+        parent look-up per row): every row it adds must still have its
+        parents. Reports with new and known URLs, links moved and staged,
+        an addition with URLs, an audited read; then PRAGMA foreign_key_check
+        finds nothing, and it does find an orphan put there on purpose."""
+        urls = ["https://orphans.example.org/p%d" % i for i in range(20)]
+        numbers = []
+        for k in range(4):
+            for i in range(0, len(urls), 5):
+                j = self.file(urls[i:i + 5] + [URLS[k % 3]])
+                numbers.append(j)
+        time.sleep(3.5)  # a generation is taken and moved by the next batches
+        for _ in range(10):
+            self.file([urls[0], "https://orphans.example.org/late"])
+        j = numbers[0]
+        s, _, b = self.srv.post_json("/api/v1/reports/%s/additions" % j["number"],
+                                     {"text": "One more.", "urls": [urls[1], "https://orphans.example.org/added"]},
+                                     {"Authorization": "Bearer " + j["secret"]})
+        self.assertEqual(s, 201, b)
+        s, _, b = self.con("GET", "/api/v1/reports/" + j["number"],
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        self.srv.stop()  # a clean stop moves the links still waiting
+        self.addCleanup(self.srv.start)
+        con = sqlite3.connect(self.srv.db_path, timeout=10)
+        try:
+            self.assertEqual(con.execute("PRAGMA foreign_key_check").fetchall(), [])
+            linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
+                                 " r.item_id WHERE i.url LIKE 'https://orphans.example.org/%'"
+                                 ).fetchone()[0]
+            # 4 x 20, 10 x 2, and the addition's new URL (its other URL is
+            # already linked to that report)
+            self.assertEqual(linked, 80 + 20 + 1)
+            # the check is not blind: an item link to no report is found
+            item = con.execute("SELECT id FROM items WHERE url = ?", (urls[0],)).fetchone()[0]
+            con.execute("INSERT INTO item_reports (item_id, report_id) VALUES (?, ?)",
+                        (item, 1 << 40))
+            con.commit()
+            self.assertEqual([r[0] for r in con.execute("PRAGMA foreign_key_check")],
+                             ["item_reports"])
+            con.execute("DELETE FROM item_reports WHERE report_id = ?", (1 << 40,))
+            con.commit()
+        finally:
+            con.close()
+
     def test_failing_move_never_blocks_intake(self):
         """When moving the links into item_reports fails (here a trigger
         refuses them), reports are still taken and acknowledged, the links

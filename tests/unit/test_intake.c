@@ -612,7 +612,7 @@ static void test_failed_job_logs_the_reason(void **state)
 	char *eol = strchr(line, '\n');
 	if (eol)
 		*eol = '\0';
-	bool has_reason = strstr(line, "FOREIGN KEY") != NULL;
+	bool has_reason = strstr(line, "no such report") != NULL;
 	if (!has_reason)
 		print_error("logged: %s\n", line);
 	free(log);
@@ -707,6 +707,20 @@ static void test_reopen(void **state)
 	struct fx *f = *state;
 	hotline_close(&f->hl);
 	f->open = false;
+	/* the committer writes without foreign-key checks: after every test
+	 * above (failing jobs and batches retried among them) and a stop that
+	 * moved every link, no row lacks its parent */
+	char path[256];
+	path_in(f, "hotline.db", path, sizeof path);
+	struct db *db;
+	assert_int_equal(db_open(path, &db), 0);
+	struct db_stmt *st = db_prepare(db, "PRAGMA foreign_key_check");
+	assert_non_null(st);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		print_error("orphan row in %s\n", db_column_text(st, 0));
+	assert_int_equal(rc, DB_DONE);
+	db_close(db);
 	struct hotline_options o = {.data_dir = f->data};
 	assert_int_equal(hotline_open(&f->hl, &o), 0);
 	f->open = true;
