@@ -284,11 +284,15 @@ out:
 
 /* Recent answers, shared by all threads: in a viral spike the same few
  * thousand URLs come back thousands of times, and parsing one with libcurl
- * costs about as much as the rest of checking its report. Direct-mapped by
- * a hash of the input (a collision only replaces an entry); inputs longer
- * than URLNORM_CACHE_IN are not kept, so the cache stays under a few MiB.
- * Only URLs that normalise are kept; refusals are rare and cheap. */
+ * costs about as much as the rest of checking its report. Four ways per
+ * set, chosen by a hash of the input, the oldest entry of a full set
+ * replaced (direct-mapped, a quarter of 5,000 URLs shared a slot with
+ * another and pushed each other out); inputs longer than URLNORM_CACHE_IN
+ * are not kept, so the cache stays under a few MiB. Only URLs that
+ * normalise are kept; refusals are rare and cheap. */
 #define URLNORM_CACHE_SLOTS 16384 /* a power of two */
+#define URLNORM_CACHE_WAYS 4
+#define URLNORM_CACHE_SETS (URLNORM_CACHE_SLOTS / URLNORM_CACHE_WAYS)
 #define URLNORM_CACHE_LOCKS 64
 #define URLNORM_CACHE_IN 256
 
@@ -300,6 +304,7 @@ struct urlnorm_cached {
 };
 
 static struct urlnorm_cached urlnorm_cache[URLNORM_CACHE_SLOTS];
+static unsigned char urlnorm_cache_next[URLNORM_CACHE_SETS]; /* the way replaced next */
 static pthread_mutex_t urlnorm_cache_lock[URLNORM_CACHE_LOCKS] = {
 	[0 ... URLNORM_CACHE_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER};
 
@@ -311,19 +316,30 @@ static uint64_t urlnorm_hash(const char *s, size_t n)
 	return h;
 }
 
+static size_t urlnorm_cache_set(uint64_t h) { return (size_t)(h & (URLNORM_CACHE_SETS - 1)); }
+
+/* The way of set that holds url, or -1. Under the set's lock. */
+static int urlnorm_cache_way(size_t set, const char *url, size_t len, uint64_t h)
+{
+	const struct urlnorm_cached *c = &urlnorm_cache[set * URLNORM_CACHE_WAYS];
+	for (int w = 0; w < URLNORM_CACHE_WAYS; w++)
+		if (c[w].in && c[w].hash == h && c[w].len == len && memcmp(c[w].in, url, len) == 0)
+			return w;
+	return -1;
+}
+
 /* The cached answer for url copied into a, or NULL. */
 static const char *urlnorm_cache_get(const char *url, size_t len, uint64_t h, struct arena *a,
 				     bool *found)
 {
-	struct urlnorm_cached *c = &urlnorm_cache[h & (URLNORM_CACHE_SLOTS - 1)];
-	pthread_mutex_t *lock = &urlnorm_cache_lock[h % URLNORM_CACHE_LOCKS];
+	size_t set = urlnorm_cache_set(h);
+	pthread_mutex_t *lock = &urlnorm_cache_lock[set % URLNORM_CACHE_LOCKS];
 	const char *copy = NULL;
-	*found = false;
 	pthread_mutex_lock(lock);
-	if (c->in && c->hash == h && c->len == len && memcmp(c->in, url, len) == 0) {
-		*found = true;
-		copy = arena_strdup(a, c->out);
-	}
+	int w = urlnorm_cache_way(set, url, len, h);
+	*found = w >= 0;
+	if (*found)
+		copy = arena_strdup(a, urlnorm_cache[set * URLNORM_CACHE_WAYS + (size_t)w].out);
 	pthread_mutex_unlock(lock);
 	return copy;
 }
@@ -336,14 +352,25 @@ static void urlnorm_cache_put(const char *url, size_t len, uint64_t h, const cha
 		return;
 	memcpy(in, url, len + 1);
 	memcpy(in + len + 1, out, olen + 1);
-	struct urlnorm_cached *c = &urlnorm_cache[h & (URLNORM_CACHE_SLOTS - 1)];
-	pthread_mutex_t *lock = &urlnorm_cache_lock[h % URLNORM_CACHE_LOCKS];
+	size_t set = urlnorm_cache_set(h);
+	struct urlnorm_cached *c = &urlnorm_cache[set * URLNORM_CACHE_WAYS];
+	pthread_mutex_t *lock = &urlnorm_cache_lock[set % URLNORM_CACHE_LOCKS];
 	pthread_mutex_lock(lock);
-	char *old = c->in;
-	c->hash = h;
-	c->len = len;
-	c->in = in;
-	c->out = in + len + 1;
+	/* the same URL put by another thread meanwhile, or a free way, or the
+	 * oldest */
+	int w = urlnorm_cache_way(set, url, len, h);
+	for (int i = 0; w < 0 && i < URLNORM_CACHE_WAYS; i++)
+		if (!c[i].in)
+			w = i;
+	if (w < 0) {
+		w = urlnorm_cache_next[set];
+		urlnorm_cache_next[set] = (unsigned char)((w + 1) % URLNORM_CACHE_WAYS);
+	}
+	char *old = c[w].in;
+	c[w].hash = h;
+	c[w].len = len;
+	c[w].in = in;
+	c[w].out = in + len + 1;
 	pthread_mutex_unlock(lock);
 	free(old);
 }
