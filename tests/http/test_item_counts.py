@@ -184,7 +184,8 @@ class ItemCounts(ConsoleTestCase):
             self.file([urls[0], "https://orphans.example.org/late"])
         j = numbers[0]
         s, _, b = self.srv.post_json("/api/v1/reports/%s/additions" % j["number"],
-                                     {"text": "One more.", "urls": [urls[1], "https://orphans.example.org/added"]},
+                                     {"text": "One more.",
+                                      "urls": [urls[1], "https://orphans.example.org/added"]},
                                      {"Authorization": "Bearer " + j["secret"]})
         self.assertEqual(s, 201, b)
         s, _, b = self.con("GET", "/api/v1/reports/" + j["number"],
