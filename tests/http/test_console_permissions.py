@@ -20,6 +20,11 @@ CASES = ("case_worker", "supervisor")
 CALLS = ("operator", "supervisor")
 ITEMWORK = ("analyst", "supervisor")
 DIRECTORY = ("supervisor", "admin")
+# an item's actions, in the console and the API alike, each with a value its
+# handler refuses
+ITEM_ACTIONS = [("assess", {"outcome": "bogus"}), ("removed", {"at": "bogus"}),
+                ("reappeared", {"at": "bogus"}), ("hosting", {"country": "bogus"}),
+                ("notify", {}), ("remind", {})]
 
 # The table of CONSOLE.md, once, as data:
 #   method, path, who, API route?, what to send, what the handler answers
@@ -104,12 +109,10 @@ TABLE = [
     # exists, and the values sent are refused, so nothing changes)
     ("GET", "/items", CASEWORK, False, None, 200),
     ("GET", "/items/0", CASEWORK, False, None, 404),
-    ("POST", "/items/0/assess", ITEMWORK, False, {"outcome": "bogus"}, (404, 422)),
-    ("POST", "/items/0/removed", ITEMWORK, False, {"at": "bogus"}, (404, 422)),
-    ("POST", "/items/0/reappeared", ITEMWORK, False, {"at": "bogus"}, (404, 422)),
-    ("POST", "/items/0/hosting", ITEMWORK, False, {"country": "bogus"}, (404, 422)),
-    ("POST", "/items/0/notify", ITEMWORK, False, {}, (404, 422)),
-    ("POST", "/items/0/remind", ITEMWORK, False, {}, (404, 422)),
+] + [
+    ("POST", "/items/0/" + action, ITEMWORK, False, sent, (404, 422))
+    for action, sent in ITEM_ACTIONS
+] + [
     ("GET", "/directory", CASEWORK + ("admin",), False, None, 200),
     ("POST", "/directory", DIRECTORY, False, {"type": ""}, 422),
     ("GET", "/directory/0", DIRECTORY, False, None, 404),
@@ -122,12 +125,10 @@ TABLE = [
     ("GET", "/api/v1/items", CASEWORK, True, None, 200),
     ("GET", "/api/v1/items/0", CASEWORK, True, None, 404),
     ("GET", "/api/v1/items/0/notices", CASEWORK, True, None, 404),
-    ("POST", "/api/v1/items/0/assess", ITEMWORK, True, {"outcome": "bogus"}, (404, 422)),
-    ("POST", "/api/v1/items/0/removed", ITEMWORK, True, {"at": "bogus"}, (404, 422)),
-    ("POST", "/api/v1/items/0/reappeared", ITEMWORK, True, {"at": "bogus"}, (404, 422)),
-    ("POST", "/api/v1/items/0/hosting", ITEMWORK, True, {"country": "bogus"}, (404, 422)),
-    ("POST", "/api/v1/items/0/notify", ITEMWORK, True, {}, (404, 422)),
-    ("POST", "/api/v1/items/0/remind", ITEMWORK, True, {}, (404, 422)),
+] + [
+    ("POST", "/api/v1/items/0/" + action, ITEMWORK, True, sent, (404, 422))
+    for action, sent in ITEM_ACTIONS
+] + [
     # last: with the csrf it ends the session
     ("POST", "/logout", ANY_ROLE, False, {}, (303, "/login")),
 ]
