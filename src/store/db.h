@@ -67,15 +67,18 @@ int db_rollback_to(struct db *db);
 /* Copies committed pages from the write-ahead log into the database
  * without blocking writers (SQLite); a no-op where the backend has none. */
 int db_checkpoint(struct db *db);
-/* Settings of the one busy writer (the intake committer): no checkpoints
- * of its own after commits (they run elsewhere), its working pages kept in
- * memory (the tables' ends, items' links and counts: with the default 2 MB
- * it read them back from the file), and its savepoints' journals in memory
- * rather than temporary files opened and unlinked a dozen times a second
- * (other connections keep large sorts on disk), and no foreign-key checks:
- * it only adds rows under a report it has just written, or under a report
- * or an item, and nothing ever deletes those; every other connection keeps
- * the checks, and the tests run PRAGMA foreign_key_check after intake. */
+/* Settings of the one busy writer (the intake committer): a checkpoint of
+ * its own only once the log holds 1,000 pages (most of the copying runs on
+ * another connection; this one lets the log start again from its
+ * beginning, so it stays about 4 MB and its syncs overwrite rather than
+ * extend the file), its working pages kept in memory (the tables' ends,
+ * items' links and counts: with the default 2 MB it read them back from the
+ * file), and its savepoints' journals in memory rather than temporary files
+ * opened and unlinked a dozen times a second (other connections keep large
+ * sorts on disk), and no foreign-key checks: it only adds rows under a
+ * report it has just written, or under a report or an item, and nothing
+ * ever deletes those; every other connection keeps the checks, and the
+ * tests run PRAGMA foreign_key_check after intake. */
 void db_writer_settings(struct db *db);
 
 /* The backend's last error message, for logs. */
