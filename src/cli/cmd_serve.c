@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "db.h"
 #include "cli.h"
 #include "err.h"
 #include "hotline.h"
@@ -114,6 +115,8 @@ int cmd_serve(int argc, char **argv)
 	 * request: the page faults cost more than the memory */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_MXFAST, 0);
+	db_server_settings();
 
 	if (i18n_init() || hotline_init_data(ho.data_dir, NULL))
 		return EXIT_RUNTIME;

@@ -81,6 +81,11 @@ int db_checkpoint(struct db *db);
  * tests run PRAGMA foreign_key_check after intake. */
 void db_writer_settings(struct db *db);
 
+/* Process-wide settings for a long-running server, called before any
+ * database is opened: SQLite keeps no memory statistics (they take a global
+ * lock on every allocation, and nothing here reads them). */
+void db_server_settings(void);
+
 /* The backend's last error message, for logs. */
 const char *db_errmsg(struct db *db);
 

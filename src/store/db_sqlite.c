@@ -263,6 +263,11 @@ void db_writer_settings(struct db *db)
 	db_exec(db, "PRAGMA foreign_keys=OFF");
 }
 
+void db_server_settings(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 const char *db_errmsg(struct db *db)
 {
 	return sqlite3_errmsg(db->h);
