@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "campaign.h"
-#include "db.h"
 #include "cli.h"
+#include "db.h"
 #include "err.h"
 #include "hotline.h"
 #include "i18n.h"
