@@ -115,6 +115,9 @@ int cmd_serve(int argc, char **argv)
 	 * request: the page faults cost more than the memory */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	/* no fast bins: each request arena's 8 KB chunk made glibc consolidate
+	 * them (1% of the server's CPU); small blocks still come from the
+	 * per-thread cache */
 	mallopt(M_MXFAST, 0);
 	db_server_settings();
 
