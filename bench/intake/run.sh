@@ -6,8 +6,8 @@
 #
 # Environment (defaults in brackets):
 #   HOTLINE_BIN          server binary [build/hotline]
-#   INTAKE_THREADS       wrk threads [2]
-#   INTAKE_CONNECTIONS   wrk connections [256]
+#   INTAKE_THREADS       wrk threads [1]
+#   INTAKE_CONNECTIONS   wrk connections [512]
 #   INTAKE_DURATION      length of each run [10s]
 #   INTAKE_RATE          target of the rate-limited run, requests/s [5000]
 #   INTAKE_TIMEOUT       wrk's socket timeout [10s]
@@ -33,8 +33,8 @@ root=$(cd "$here/../.." && pwd)
 
 bin=${HOTLINE_BIN:-$root/build/hotline}
 bare_bin=${INTAKE_BARE_BIN:-$(dirname "$bin")/bench_bare_mhd}
-threads=${INTAKE_THREADS:-2}
-conns=${INTAKE_CONNECTIONS:-256}
+threads=${INTAKE_THREADS:-1}
+conns=${INTAKE_CONNECTIONS:-512}
 duration=${INTAKE_DURATION:-10s}
 rate=${INTAKE_RATE:-5000}
 timeout=${INTAKE_TIMEOUT:-10s}
