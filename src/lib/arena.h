@@ -1,7 +1,9 @@
 /* arena.h — a bump allocator for request-scoped memory.
  *
  * Everything allocated from an arena is freed at once by arena_free; no
- * allocation is ever freed alone. Each HTTP request owns one. */
+ * allocation is ever freed alone. Each HTTP request owns one. A thread
+ * keeps its last freed chunk of the usual size (8 KB) for its next arena
+ * (freed when the thread ends). */
 #ifndef HL_ARENA_H
 #define HL_ARENA_H
 

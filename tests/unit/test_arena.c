@@ -1,13 +1,16 @@
 /* test_arena.c — the request arena: alignment, the maximum it may hand
  * out, large and many small allocations, string copies, reuse after free,
- * and sizes that would wrap around. */
+ * sizes that would wrap around, and the chunk a thread keeps for its next
+ * arena. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdalign.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -106,6 +109,75 @@ static void test_strdup(void **state)
 	arena_free(&a);
 }
 
+/* A freed arena's chunk serves the thread's next arena, never two live
+ * arenas at once, and the contents of each arena stay its own. */
+static void test_spare_chunk(void **state)
+{
+	(void)state;
+	struct arena a, b, c;
+	arena_init(&a, 1 << 20);
+	char *p = arena_alloc(&a, 100);
+	assert_non_null(p);
+	arena_free(&a);
+	/* a chunk freed to malloc would serve this block (or be split for it) */
+	void *other = malloc(4000);
+	assert_non_null(other);
+	arena_init(&b, 1 << 20);
+	char *q = arena_alloc(&b, 100);
+	assert_ptr_equal(q, p); /* the same chunk, taken again */
+	arena_init(&c, 1 << 20);
+	char *r = arena_alloc(&c, 100);
+	assert_non_null(r);
+	assert_ptr_not_equal(r, q); /* b holds it: c gets its own */
+	memset(q, 'b', 100);
+	memset(r, 'c', 100);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(q[i], 'b');
+		assert_int_equal(r[i], 'c');
+	}
+	/* a chunk bigger than the usual one is not kept */
+	struct arena d;
+	arena_init(&d, 1 << 20);
+	char *big = arena_alloc(&d, 50000);
+	assert_non_null(big);
+	arena_free(&b); /* b's chunk is kept; c's and d's are freed */
+	arena_free(&c);
+	arena_free(&d);
+	arena_init(&a, 1 << 20);
+	assert_ptr_equal(arena_alloc(&a, 10), p);
+	arena_free(&a);
+	free(other);
+}
+
+/* A thread that ends with a kept chunk frees it (the sanitizers' leak
+ * check fails this test otherwise), and another thread's chunk is not
+ * this thread's. */
+static void *spare_thread(void *arg)
+{
+	struct arena a;
+	arena_init(&a, 1 << 20);
+	void *p = arena_alloc(&a, 64);
+	arena_free(&a); /* kept for this thread until it ends */
+	*(void **)arg = p;
+	return NULL;
+}
+
+static void test_spare_chunk_threads(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a, 1 << 20);
+	void *mine = arena_alloc(&a, 64);
+	assert_non_null(mine);
+	pthread_t t;
+	void *theirs = NULL;
+	assert_int_equal(pthread_create(&t, NULL, spare_thread, &theirs), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(theirs);
+	assert_ptr_not_equal(theirs, mine);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -114,6 +186,8 @@ int main(void)
 		cmocka_unit_test(test_large_and_many),
 		cmocka_unit_test(test_strdup),
 		cmocka_unit_test(test_wrapping_sizes_refused),
+		cmocka_unit_test(test_spare_chunk),
+		cmocka_unit_test(test_spare_chunk_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
