@@ -276,8 +276,7 @@ static void created(struct req *r)
 	int m = snprintf(loc, sizeof loc, "/api/v1/reports/%s/status", r->receipt.number);
 	if (n < 0 || (size_t)n >= sizeof body || m < 0 || (size_t)m >= sizeof loc)
 		return reply_json_error(r, 500, "internal");
-	reply_bytes(r, 201, "application/json", body, (size_t)n);
-	reply_header(r, "Location", loc);
+	reply_created(r, "application/json", body, (size_t)n, loc);
 }
 
 int api_report_from_json(struct hotline *hl, json_t *body, struct report *rep,

@@ -49,6 +49,7 @@ struct req {
 	bool bad_method;
 	/* the answer */
 	struct MHD_Response *resp;
+	struct kept *kept; /* a kept 201 (reply_created), the request's until it completes */
 	unsigned status;
 	bool no_store;
 	bool allow_script; /* CSP allows same-origin script files (campaign page) */
@@ -101,6 +102,12 @@ uint64_t req_client(struct req *r);
 
 /* Answers with body (copied) and the standard headers. */
 void reply_bytes(struct req *r, unsigned status, const char *type, const void *body, size_t len);
+/* Answers 201 Created with body (copied), the standard headers and
+ * Location. The server thread keeps the answer when it has been sent and
+ * makes its next 201 from it, changing only body and Location (building
+ * the headers costs more than the rest of the answer; see server.c). */
+void reply_created(struct req *r, const char *type, const void *body, size_t len,
+		   const char *location);
 /* Answers with a JSON value (taken: decref'd here). */
 void reply_json(struct req *r, unsigned status, json_t *v);
 /* Answers with {"errors": [...]} for errs, messages in r->lang. */

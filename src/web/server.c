@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,32 +78,148 @@ uint64_t req_client(struct req *r)
 	return ratelimit_key(r->hl->lookups, "", 0);
 }
 
+/* 201 answers kept for reuse (reply_created). libmicrohttpd copies each
+ * header of an answer into three allocations, and building and freeing a
+ * 201's headers cost more than the rest of it, so each server thread keeps
+ * the 201s it has sent and changes only body and Location the next time.
+ *
+ * An answer belongs to one request from reply_created until that request
+ * completes (on_completed). libmicrohttpd has then sent all of it, or will
+ * send none of it (the connection is closing); only then does it go on the
+ * free list of the thread that completed the request, and a free list is
+ * only ever touched by its own thread. So a receipt can never be sent in
+ * another request's answer. */
+struct kept {
+	struct kept *next;         /* on a free list */
+	struct MHD_Response *resp; /* our reference, or NULL */
+	bool spoiled;              /* a header was added for one request only */
+	bool no_store;             /* what its headers were made for: */
+	const char *type;          /* Content-Type (a constant), */
+	char lang[8];              /* Content-Language ("" for none), */
+	char loc[96];              /* Location, */
+	size_t len;                /* and the body's length */
+	char body[192];            /* the body, sent from here */
+};
+
+/* A thread's free list (thread-specific data, freed when the thread ends). */
+struct kept_list {
+	struct kept *top;
+	unsigned n;
+};
+#define KEPT_MAX 64 /* answers a thread keeps at most */
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static bool kept_ok;
+
+static void kept_destroy(struct kept *k)
+{
+	if (k->resp)
+		MHD_destroy_response(k->resp);
+	free(k);
+}
+
+static void kept_list_free(void *p)
+{
+	struct kept_list *l = p;
+	for (struct kept *k = l ? l->top : NULL, *next; k; k = next) {
+		next = k->next;
+		kept_destroy(k);
+	}
+	free(l);
+}
+
+static void kept_key_make(void)
+{
+	kept_ok = pthread_key_create(&kept_key, kept_list_free) == 0;
+}
+
+/* This thread's free list; NULL when it cannot have one. */
+static struct kept_list *kept_list(void)
+{
+	pthread_once(&kept_once, kept_key_make);
+	if (!kept_ok)
+		return NULL;
+	struct kept_list *l = pthread_getspecific(kept_key);
+	if (!l && (l = calloc(1, sizeof *l)) && pthread_setspecific(kept_key, l)) {
+		free(l);
+		l = NULL;
+	}
+	return l;
+}
+
+/* A free kept answer of this thread, or a new empty one; NULL on failure. */
+static struct kept *kept_get(void)
+{
+	struct kept_list *l = kept_list();
+	if (l && l->top) {
+		struct kept *k = l->top;
+		l->top = k->next;
+		l->n--;
+		k->next = NULL;
+		return k;
+	}
+	return calloc(1, sizeof(struct kept));
+}
+
+/* Only from on_completed: the request that had k is done with it. */
+static void kept_put(struct kept *k)
+{
+	if (k->spoiled && k->resp) {
+		MHD_destroy_response(k->resp);
+		k->resp = NULL;
+	}
+	k->spoiled = false;
+	struct kept_list *l = kept_list();
+	if (!l || l->n >= KEPT_MAX) {
+		kept_destroy(k);
+		return;
+	}
+	k->next = l->top;
+	l->top = k;
+	l->n++;
+}
+
 void reply_header(struct req *r, const char *name, const char *value)
 {
-	if (r->resp)
-		MHD_add_response_header(r->resp, name, value);
+	if (!r->resp)
+		return;
+	/* a header for this request only: the kept answer is rebuilt after */
+	if (r->kept && r->resp == r->kept->resp)
+		r->kept->spoiled = true;
+	MHD_add_response_header(r->resp, name, value);
+}
+
+/* The standard headers of every answer. */
+static void add_headers(struct req *r, struct MHD_Response *resp, unsigned status,
+			const char *type)
+{
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Content-Security-Policy", r->allow_script ? CSP_SCRIPT : CSP);
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Permissions-Policy", "interest-cohort=()");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	if (r->no_store || status >= 400)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (r->lang)
+		MHD_add_response_header(resp, "Content-Language", r->lang);
 }
 
 void reply_bytes(struct req *r, unsigned status, const char *type, const void *body, size_t len)
 {
+	/* a kept answer stays the request's until it completes (kept_put) */
+	if (r->kept && r->resp == r->kept->resp)
+		r->resp = NULL;
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	r->resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	r->status = status;
 	if (!r->resp)
 		return;
-	reply_header(r, "Content-Type", type);
-	reply_header(r, "Content-Security-Policy", r->allow_script ? CSP_SCRIPT : CSP);
-	reply_header(r, "Referrer-Policy", "no-referrer");
-	reply_header(r, "X-Content-Type-Options", "nosniff");
-	reply_header(r, "X-Frame-Options", "DENY");
-	reply_header(r, "Permissions-Policy", "interest-cohort=()");
-	reply_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	reply_header(r, "Cross-Origin-Resource-Policy", "same-origin");
-	if (r->no_store || status >= 400)
-		reply_header(r, "Cache-Control", "no-store");
-	if (r->lang)
-		reply_header(r, "Content-Language", r->lang);
+	add_headers(r, r->resp, status, type);
 	if (status == 405 && r->route) {
 		char allow[64] = "";
 		for (const struct route *rt = routes; rt->path; rt++)
@@ -112,6 +229,63 @@ void reply_bytes(struct req *r, unsigned status, const char *type, const void *b
 			}
 		reply_header(r, "Allow", allow);
 	}
+}
+
+/* Makes k's answer the 201 (body, location) for r; false when it cannot
+ * (k then has no answer). */
+static bool kept_refresh(struct kept *k, struct req *r, const char *type, const void *body,
+			 size_t len, const char *location)
+{
+	const char *lang = r->lang ? r->lang : "";
+	if (k->resp && (k->len != len || k->type != type || k->no_store != r->no_store ||
+			strcmp(k->lang, lang) != 0)) {
+		MHD_destroy_response(k->resp);
+		k->resp = NULL;
+	}
+	memcpy(k->body, body, len);
+	if (k->resp && strcmp(k->loc, location) != 0 &&
+	    (MHD_del_response_header(k->resp, "Location", k->loc) != MHD_YES ||
+	     MHD_add_response_header(k->resp, "Location", location) != MHD_YES)) {
+		MHD_destroy_response(k->resp);
+		k->resp = NULL;
+	}
+	if (!k->resp) {
+		k->resp = MHD_create_response_from_buffer(len, k->body, MHD_RESPMEM_PERSISTENT);
+		if (!k->resp)
+			return false;
+		add_headers(r, k->resp, 201, type);
+		if (MHD_add_response_header(k->resp, "Location", location) != MHD_YES) {
+			MHD_destroy_response(k->resp);
+			k->resp = NULL;
+			return false;
+		}
+		k->type = type;
+		k->no_store = r->no_store;
+		snprintf(k->lang, sizeof k->lang, "%s", lang);
+		k->len = len;
+	}
+	snprintf(k->loc, sizeof k->loc, "%s", location);
+	return true;
+}
+
+void reply_created(struct req *r, const char *type, const void *body, size_t len,
+		   const char *location)
+{
+	if (!r->kept && !r->allow_script && len <= sizeof r->kept->body &&
+	    strlen(location) < sizeof r->kept->loc &&
+	    (!r->lang || strlen(r->lang) < sizeof r->kept->lang))
+		r->kept = kept_get();
+	if (r->kept && r->resp == r->kept->resp)
+		r->resp = NULL;
+	if (r->kept && !r->kept->spoiled && kept_refresh(r->kept, r, type, body, len, location)) {
+		if (r->resp)
+			MHD_destroy_response(r->resp);
+		r->resp = r->kept->resp;
+		r->status = 201;
+		return;
+	}
+	reply_bytes(r, 201, type, body, len);
+	reply_header(r, "Location", location);
 }
 
 void reply_json(struct req *r, unsigned status, json_t *v)
@@ -392,6 +566,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	 * waited for by server_stop */
 	if (r->suspended)
 		__atomic_sub_fetch(&suspended_count, 1, __ATOMIC_SEQ_CST);
+	/* sent, or the connection is closing: libmicrohttpd sends no more of
+	 * the answer, so a kept answer may serve another request */
+	if (r->kept) {
+		if (r->resp == r->kept->resp)
+			r->resp = NULL;
+		kept_put(r->kept);
+	}
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	buf_free(&r->body);
@@ -536,5 +717,10 @@ void server_stop(struct server *s)
 		MHD_stop_daemon(s->pub);
 	if (s->console)
 		MHD_stop_daemon(s->console);
+	/* answers kept by this thread, should a request have completed here */
+	if (kept_ok) {
+		kept_list_free(pthread_getspecific(kept_key));
+		pthread_setspecific(kept_key, NULL);
+	}
 	free(s);
 }
