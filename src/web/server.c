@@ -106,7 +106,11 @@ struct kept_list {
 	struct kept *top;
 	unsigned n;
 };
-#define KEPT_MAX 64 /* answers a thread keeps at most */
+/* Answers a thread keeps at most: as many as it has in flight at once.
+ * Under load a commit resumes a few hundred requests, and their 201s are
+ * all out before the first comes back; 64 made a thread build most of its
+ * 201s anew (docs/PERFORMANCE.md, eighth session). About 1.7 KB each. */
+#define KEPT_MAX 512
 
 static pthread_key_t kept_key;
 static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
