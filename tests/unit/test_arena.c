@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,13 +141,61 @@ static void test_spare_chunk(void **state)
 	arena_init(&d, 1 << 20);
 	char *big = arena_alloc(&d, 50000);
 	assert_non_null(big);
-	arena_free(&b); /* b's chunk is kept; c's and d's are freed */
+	arena_free(&b); /* b's and c's chunks are kept (c's on top); d's is freed */
 	arena_free(&c);
 	arena_free(&d);
 	arena_init(&a, 1 << 20);
-	assert_ptr_equal(arena_alloc(&a, 10), p);
+	arena_init(&b, 1 << 20);
+	assert_ptr_equal(arena_alloc(&a, 10), r);
+	assert_ptr_equal(arena_alloc(&b, 10), p);
 	arena_free(&a);
+	arena_free(&b);
 	free(other);
+}
+
+/* Many arenas alive at once (requests waiting for a commit) each get a
+ * chunk of their own, and once freed those same chunks serve the next
+ * ones, still one chunk to one arena. */
+static void test_spare_chunks_many(void **state)
+{
+	(void)state;
+	enum { N = 40 };
+	struct arena a[N];
+	void *first[N];
+	for (int i = 0; i < N; i++) {
+		arena_init(&a[i], 1 << 20);
+		first[i] = arena_alloc(&a[i], 100);
+		assert_non_null(first[i]);
+		for (int j = 0; j < i; j++)
+			assert_ptr_not_equal(first[i], first[j]);
+	}
+	for (int i = 0; i < N; i++)
+		arena_free(&a[i]);
+	/* malloc would reuse the freed blocks for these, were they freed */
+	void *other[N];
+	for (int i = 0; i < N; i++)
+		assert_non_null(other[i] = malloc(100));
+	unsigned char *second[N];
+	for (int i = 0; i < N; i++) {
+		arena_init(&a[i], 1 << 20);
+		unsigned char *p = arena_alloc(&a[i], 100);
+		assert_non_null(p);
+		bool seen = false;
+		for (int j = 0; j < N; j++)
+			seen = seen || (void *)p == first[j];
+		assert_true(seen); /* a kept chunk, taken again */
+		for (int j = 0; j < i; j++)
+			assert_ptr_not_equal(p, second[j]);
+		second[i] = p;
+		memset(p, i, 100);
+	}
+	for (int i = 0; i < N; i++) {
+		const unsigned char *p = second[i];
+		for (int k = 0; k < 100; k++)
+			assert_int_equal(p[k], i);
+		arena_free(&a[i]);
+		free(other[i]);
+	}
 }
 
 /* A thread that ends with a kept chunk frees it (the sanitizers' leak
@@ -188,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_wrapping_sizes_refused),
 		cmocka_unit_test(test_spare_chunk),
 		cmocka_unit_test(test_spare_chunk_threads),
+		cmocka_unit_test(test_spare_chunks_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
