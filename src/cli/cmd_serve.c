@@ -117,9 +117,10 @@ int cmd_serve(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	/* no fast bins: each request arena's 8 KB chunk made glibc consolidate
 	 * them (1% of the server's CPU); small blocks still come from the
-	 * per-thread cache. Since a thread keeps its arena chunk (arena.c)
-	 * fewer large blocks are asked for, but fast bins back on measured no
-	 * better (docs/PERFORMANCE.md, seventh session), so they stay off. */
+	 * per-thread cache. Since a thread keeps its spent arena chunks
+	 * (arena.c) no large blocks are asked for under load, but fast bins
+	 * back on measured no better (docs/PERFORMANCE.md, seventh and eighth
+	 * sessions), so they stay off. */
 	mallopt(M_MXFAST, 0);
 	db_server_settings();
 

@@ -2,7 +2,7 @@
  *
  * Everything allocated from an arena is freed at once by arena_free; no
  * allocation is ever freed alone. Each HTTP request owns one. A thread
- * keeps its last freed chunk of the usual size (8 KB) for its next arena
+ * keeps up to 256 freed chunks of the usual size (8 KB) for its next arenas
  * (freed when the thread ends). */
 #ifndef HL_ARENA_H
 #define HL_ARENA_H
