@@ -1,11 +1,12 @@
 /* arena.c — bump allocator (see arena.h). */
 #include "arena.h"
 
-#include <pthread.h>
 #include <stdalign.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tfree.h"
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -15,80 +16,24 @@ struct arena_chunk {
 
 #define ARENA_CHUNK 8192
 
-/* Each thread keeps the spent chunks of the usual size, up to
- * ARENA_SPARE_MAX, for its next arenas, so a request's arena, made and freed
- * in the thread that serves it, costs no malloc and free of 8 KB (a large
+/* Each thread keeps the spent chunks of the usual size, up to 256 (2 MB),
+ * for its next arenas (tfree.h), so a request's arena, made and freed in
+ * the thread that serves it, costs no malloc and free of 8 KB (a large
  * block to glibc, slower than the small ones it keeps per thread). A server
  * thread has a few hundred requests waiting for a commit at once under load,
- * each with its arena: one kept chunk served one of them. A chunk is taken
- * off the thread's list before it is used, so two arenas never share one.
- * The key's destructor frees a thread's chunks when the thread ends. */
-#define ARENA_SPARE_MAX 256 /* 2 MB a thread at most */
-
-struct spare {
-	struct arena_chunk *top;
-	unsigned n;
-};
-
-static pthread_key_t spare_key;
-static int spare_ok;
-static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
-
-static void spare_free(void *p)
-{
-	struct spare *s = p;
-	for (struct arena_chunk *c = s ? s->top : NULL, *next; c; c = next) {
-		next = c->next;
-		free(c);
-	}
-	free(s);
-}
-
-static void spare_key_make(void)
-{
-	spare_ok = pthread_key_create(&spare_key, spare_free) == 0;
-}
-
-/* This thread's list of kept chunks; NULL when it cannot have one. */
-static struct spare *spare_list(void)
-{
-	pthread_once(&spare_once, spare_key_make);
-	if (!spare_ok)
-		return NULL;
-	struct spare *s = pthread_getspecific(spare_key);
-	if (!s && (s = calloc(1, sizeof *s)) && pthread_setspecific(spare_key, s)) {
-		free(s);
-		s = NULL;
-	}
-	return s;
-}
+ * each with its arena: one kept chunk served one of them. */
+static struct tfree spare = TFREE_INIT(256, free);
 
 static struct arena_chunk *chunk_new(size_t cap)
 {
-	if (cap == ARENA_CHUNK) {
-		struct spare *s = spare_list();
-		if (s && s->top) {
-			struct arena_chunk *c = s->top;
-			s->top = c->next;
-			s->n--;
-			return c;
-		}
-	}
-	return malloc(sizeof(struct arena_chunk) + cap);
+	struct arena_chunk *c = cap == ARENA_CHUNK ? tfree_get(&spare) : NULL;
+	return c ? c : malloc(sizeof(struct arena_chunk) + cap);
 }
 
 static void chunk_free(struct arena_chunk *c)
 {
-	if (c->cap == ARENA_CHUNK) {
-		struct spare *s = spare_list();
-		if (s && s->n < ARENA_SPARE_MAX) {
-			c->next = s->top;
-			s->top = c;
-			s->n++;
-			return;
-		}
-	}
-	free(c);
+	if (c->cap != ARENA_CHUNK || !tfree_put(&spare, c))
+		free(c);
 }
 
 void arena_init(struct arena *a, size_t max)

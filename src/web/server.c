@@ -11,7 +11,6 @@
 #include <microhttpd.h>
 #include <sodium.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "page.h"
+#include "tfree.h"
 #include "tpl.h"
 
 #define REQ_ARENA_MAX (4u << 20)
@@ -90,7 +90,6 @@ uint64_t req_client(struct req *r)
  * only ever touched by its own thread. So a receipt can never be sent in
  * another request's answer. */
 struct kept {
-	struct kept *next;         /* on a free list */
 	struct MHD_Response *resp; /* our reference, or NULL */
 	bool spoiled;              /* a header was added for one request only */
 	bool no_store;             /* what its headers were made for: */
@@ -101,69 +100,25 @@ struct kept {
 	char body[192];            /* the body, sent from here */
 };
 
-/* A thread's free list (thread-specific data, freed when the thread ends). */
-struct kept_list {
-	struct kept *top;
-	unsigned n;
-};
-/* Answers a thread keeps at most: as many as it has in flight at once.
- * Under load a commit resumes a few hundred requests, and their 201s are
- * all out before the first comes back; 64 made a thread build most of its
- * 201s anew (docs/PERFORMANCE.md, eighth session). About 1.7 KB each. */
-#define KEPT_MAX 512
-
-static pthread_key_t kept_key;
-static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
-static bool kept_ok;
-
-static void kept_destroy(struct kept *k)
+static void kept_destroy(void *p)
 {
+	struct kept *k = p;
 	if (k->resp)
 		MHD_destroy_response(k->resp);
 	free(k);
 }
 
-static void kept_list_free(void *p)
-{
-	struct kept_list *l = p;
-	for (struct kept *k = l ? l->top : NULL, *next; k; k = next) {
-		next = k->next;
-		kept_destroy(k);
-	}
-	free(l);
-}
-
-static void kept_key_make(void)
-{
-	kept_ok = pthread_key_create(&kept_key, kept_list_free) == 0;
-}
-
-/* This thread's free list; NULL when it cannot have one. */
-static struct kept_list *kept_list(void)
-{
-	pthread_once(&kept_once, kept_key_make);
-	if (!kept_ok)
-		return NULL;
-	struct kept_list *l = pthread_getspecific(kept_key);
-	if (!l && (l = calloc(1, sizeof *l)) && pthread_setspecific(kept_key, l)) {
-		free(l);
-		l = NULL;
-	}
-	return l;
-}
+/* Answers a thread keeps at most (tfree.h): as many as it has in flight at
+ * once. Under load a commit resumes a few hundred requests, and their 201s
+ * are all out before the first comes back; 64 made a thread build most of
+ * its 201s anew (docs/PERFORMANCE.md, eighth session). About 1.7 KB each. */
+static struct tfree kept_free = TFREE_INIT(512, kept_destroy);
 
 /* A free kept answer of this thread, or a new empty one; NULL on failure. */
 static struct kept *kept_get(void)
 {
-	struct kept_list *l = kept_list();
-	if (l && l->top) {
-		struct kept *k = l->top;
-		l->top = k->next;
-		l->n--;
-		k->next = NULL;
-		return k;
-	}
-	return calloc(1, sizeof(struct kept));
+	struct kept *k = tfree_get(&kept_free);
+	return k ? k : calloc(1, sizeof(struct kept));
 }
 
 /* Only from on_completed: the request that had k is done with it. */
@@ -174,14 +129,8 @@ static void kept_put(struct kept *k)
 		k->resp = NULL;
 	}
 	k->spoiled = false;
-	struct kept_list *l = kept_list();
-	if (!l || l->n >= KEPT_MAX) {
+	if (!tfree_put(&kept_free, k))
 		kept_destroy(k);
-		return;
-	}
-	k->next = l->top;
-	l->top = k;
-	l->n++;
 }
 
 void reply_header(struct req *r, const char *name, const char *value)
@@ -722,9 +671,6 @@ void server_stop(struct server *s)
 	if (s->console)
 		MHD_stop_daemon(s->console);
 	/* answers kept by this thread, should a request have completed here */
-	if (kept_ok) {
-		kept_list_free(pthread_getspecific(kept_key));
-		pthread_setspecific(kept_key, NULL);
-	}
+	tfree_drop(&kept_free);
 	free(s);
 }
