@@ -34,6 +34,11 @@ int db_bind_text(struct db_stmt *st, int n, const char *s);
 int db_bind_int64(struct db_stmt *st, int n, int64_t v);
 int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len);
 int db_bind_null(struct db_stmt *st, int n);
+/* The same without the copy, for the committer's inserts: s (p) must stay
+ * unchanged until the statement has been stepped to its end. (The next
+ * db_prepare of the statement drops the binding; nothing reads it before.) */
+int db_bind_text_ref(struct db_stmt *st, int n, const char *s);
+int db_bind_blob_ref(struct db_stmt *st, int n, const void *p, size_t len);
 /* Steps: DB_ROW when a row is ready, DB_DONE when finished, or HL_EEXIST
  * on a unique-constraint violation, HL_EBUSY, HL_EIO. */
 int db_step(struct db_stmt *st);

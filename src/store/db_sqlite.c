@@ -150,6 +150,16 @@ int db_bind_text(struct db_stmt *st, int n, const char *s)
 	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, SQLITE_TRANSIENT));
 }
 
+int db_bind_text_ref(struct db_stmt *st, int n, const char *s)
+{
+	int i = db_param(st, n);
+	if (!i)
+		return HL_EINVAL;
+	if (!s)
+		return db_bind_rc(sqlite3_bind_null(st->st, i));
+	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, SQLITE_STATIC));
+}
+
 int db_bind_int64(struct db_stmt *st, int n, int64_t v)
 {
 	int i = db_param(st, n);
@@ -164,6 +174,16 @@ int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len)
 	if (!p)
 		return db_bind_rc(sqlite3_bind_null(st->st, i));
 	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, SQLITE_TRANSIENT));
+}
+
+int db_bind_blob_ref(struct db_stmt *st, int n, const void *p, size_t len)
+{
+	int i = db_param(st, n);
+	if (!i)
+		return HL_EINVAL;
+	if (!p)
+		return db_bind_rc(sqlite3_bind_null(st->st, i));
+	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, SQLITE_STATIC));
 }
 
 int db_bind_null(struct db_stmt *st, int n)

@@ -51,8 +51,8 @@ static int insert_urls(struct db *db, int64_t report_id, int64_t addition_id,
 		db_bind_int64(st, 1, report_id);
 		db_bind_int64(st, 2, addition_id);
 		db_bind_int64(st, 3, (int64_t)i);
-		db_bind_text(st, 4, urls[i]);
-		db_bind_text(st, 5, norms[i]);
+		db_bind_text_ref(st, 4, urls[i]);
+		db_bind_text_ref(st, 5, norms[i]);
 		int rc = db_step_done(st);
 		if (rc)
 			return rc;
@@ -135,22 +135,23 @@ int store_report_insert(struct db *db, const struct store_new_report *r)
 	struct db_stmt *st = db_prepare(db, SQL_INSERT_REPORT);
 	if (!st)
 		return HL_EIO;
-	db_bind_text(st, 1, r->number);
-	db_bind_blob(st, 2, r->secret_hash, 32);
-	db_bind_text(st, 3, r->kind);
-	db_bind_text(st, 4, r->channel);
-	db_bind_text(st, 5, r->where_seen);
-	db_bind_text(st, 6, r->exploitation_type);
-	db_bind_text(st, 7, r->description);
-	db_bind_text(st, 8, r->location);
-	db_bind_text(st, 9, r->language);
-	db_bind_blob(st, 10, r->contact_sealed, r->contact_sealed_len);
+	/* r's strings stay put until the insert is done: bound, not copied */
+	db_bind_text_ref(st, 1, r->number);
+	db_bind_blob_ref(st, 2, r->secret_hash, 32);
+	db_bind_text_ref(st, 3, r->kind);
+	db_bind_text_ref(st, 4, r->channel);
+	db_bind_text_ref(st, 5, r->where_seen);
+	db_bind_text_ref(st, 6, r->exploitation_type);
+	db_bind_text_ref(st, 7, r->description);
+	db_bind_text_ref(st, 8, r->location);
+	db_bind_text_ref(st, 9, r->language);
+	db_bind_blob_ref(st, 10, r->contact_sealed, r->contact_sealed_len);
 	db_bind_int64(st, 11, r->may_contact ? 1 : 0);
-	db_bind_text(st, 12, r->received_at);
+	db_bind_text_ref(st, 12, r->received_at);
 	db_bind_int64(st, 13, r->id);
 	db_bind_int64(st, 14, r->priority);
-	db_bind_text(st, 15, r->subject);
-	db_bind_text(st, 16, r->parse_warnings);
+	db_bind_text_ref(st, 15, r->subject);
+	db_bind_text_ref(st, 16, r->parse_warnings);
 	int rc = db_step_done(st);
 	if (!rc && r->caller) {
 		st = db_prepare(db, SQL_INSERT_PHONE);
