@@ -140,24 +140,25 @@ static int db_bind_rc(int rc)
 	return rc == SQLITE_OK ? 0 : rc == SQLITE_NOMEM ? HL_ENOMEM : HL_EINVAL;
 }
 
-int db_bind_text(struct db_stmt *st, int n, const char *s)
+/* how: SQLITE_TRANSIENT (SQLite copies) or SQLITE_STATIC (the _ref forms) */
+static int bind_text(struct db_stmt *st, int n, const char *s, sqlite3_destructor_type how)
 {
 	int i = db_param(st, n);
 	if (!i)
 		return HL_EINVAL;
 	if (!s)
 		return db_bind_rc(sqlite3_bind_null(st->st, i));
-	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, SQLITE_TRANSIENT));
+	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, how));
+}
+
+int db_bind_text(struct db_stmt *st, int n, const char *s)
+{
+	return bind_text(st, n, s, SQLITE_TRANSIENT);
 }
 
 int db_bind_text_ref(struct db_stmt *st, int n, const char *s)
 {
-	int i = db_param(st, n);
-	if (!i)
-		return HL_EINVAL;
-	if (!s)
-		return db_bind_rc(sqlite3_bind_null(st->st, i));
-	return db_bind_rc(sqlite3_bind_text(st->st, i, s, -1, SQLITE_STATIC));
+	return bind_text(st, n, s, SQLITE_STATIC);
 }
 
 int db_bind_int64(struct db_stmt *st, int n, int64_t v)
@@ -166,24 +167,25 @@ int db_bind_int64(struct db_stmt *st, int n, int64_t v)
 	return i ? db_bind_rc(sqlite3_bind_int64(st->st, i, v)) : HL_EINVAL;
 }
 
-int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len)
+static int bind_blob(struct db_stmt *st, int n, const void *p, size_t len,
+		     sqlite3_destructor_type how)
 {
 	int i = db_param(st, n);
 	if (!i)
 		return HL_EINVAL;
 	if (!p)
 		return db_bind_rc(sqlite3_bind_null(st->st, i));
-	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, SQLITE_TRANSIENT));
+	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, how));
+}
+
+int db_bind_blob(struct db_stmt *st, int n, const void *p, size_t len)
+{
+	return bind_blob(st, n, p, len, SQLITE_TRANSIENT);
 }
 
 int db_bind_blob_ref(struct db_stmt *st, int n, const void *p, size_t len)
 {
-	int i = db_param(st, n);
-	if (!i)
-		return HL_EINVAL;
-	if (!p)
-		return db_bind_rc(sqlite3_bind_null(st->st, i));
-	return db_bind_rc(sqlite3_bind_blob64(st->st, i, p, len, SQLITE_STATIC));
+	return bind_blob(st, n, p, len, SQLITE_STATIC);
 }
 
 int db_bind_null(struct db_stmt *st, int n)

@@ -211,6 +211,39 @@ static void test_prepare_resets_and_clears(void **state)
 	assert_null(db_prepare(f->db, missing));
 }
 
+/* The _ref binds are not copied: the row takes the value when the
+ * statement runs, and the next db_prepare drops the binding (the buffer may
+ * be gone by then: the sanitizers catch a read of it). */
+static void test_bound_refs(void **state)
+{
+	struct fx *f = *state;
+	char *name = strdup("by reference");
+	unsigned char *blob = malloc(4);
+	assert_non_null(name);
+	assert_non_null(blob);
+	memcpy(blob, "\0\1\2\3", 4);
+	static const char ins[] = "INSERT INTO t (name, v) VALUES ($1, length($2))";
+	struct db_stmt *st = db_prepare(f->db, ins);
+	assert_int_equal(db_bind_text_ref(st, 1, name), 0);
+	assert_int_equal(db_bind_blob_ref(st, 2, blob, 4), 0);
+	assert_int_equal(db_step(st), DB_DONE);
+	free(name); /* gone, and still bound in the statement until: */
+	free(blob);
+	st = db_prepare(f->db, ins);
+	assert_int_equal(db_bind_text_ref(st, 1, NULL), 0); /* NULL binds NULL */
+	assert_int_equal(db_step(st), DB_DONE);
+	static const char sel[] = "SELECT name, v FROM t ORDER BY id";
+	st = db_prepare(f->db, sel);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), "by reference");
+	assert_int_equal(db_column_int64(st, 1), 4);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_null(db_column_text(st, 0));
+	assert_null(db_column_text(st, 1)); /* $2 not bound again: NULL */
+	assert_int_equal(db_step(st), DB_DONE);
+	assert_int_equal(db_bind_text_ref(st, 9, "x"), HL_EINVAL); /* no $9 */
+}
+
 /* A connection keeps hundreds of statement texts prepared (the store has
  * well over a hundred), each found again by its address. */
 static void test_many_statements(void **state)
@@ -423,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_param, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_resets_and_clears, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unique_violation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
