@@ -31,7 +31,7 @@ static bool tfree_key(struct tfree *f)
 		__atomic_store_n(&f->state, pthread_key_create(&f->key, tlist_free) == 0 ? 1 : 2,
 				 __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&lock);
-	return f->state == 1;
+	return __atomic_load_n(&f->state, __ATOMIC_ACQUIRE) == 1;
 }
 
 /* This thread's list; made when make is set; NULL when there is none. */

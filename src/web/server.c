@@ -133,6 +133,15 @@ static void kept_put(struct kept *k)
 		kept_destroy(k);
 }
 
+/* Lets go of r's answer: destroys it, unless it is the kept one, which
+ * stays the request's until it completes (kept_put). */
+static void drop_answer(struct req *r)
+{
+	if (r->resp && !(r->kept && r->resp == r->kept->resp))
+		MHD_destroy_response(r->resp);
+	r->resp = NULL;
+}
+
 void reply_header(struct req *r, const char *name, const char *value)
 {
 	if (!r->resp)
@@ -163,11 +172,7 @@ static void add_headers(struct req *r, struct MHD_Response *resp, unsigned statu
 
 void reply_bytes(struct req *r, unsigned status, const char *type, const void *body, size_t len)
 {
-	/* a kept answer stays the request's until it completes (kept_put) */
-	if (r->kept && r->resp == r->kept->resp)
-		r->resp = NULL;
-	if (r->resp)
-		MHD_destroy_response(r->resp);
+	drop_answer(r);
 	r->resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	r->status = status;
 	if (!r->resp)
@@ -228,11 +233,8 @@ void reply_created(struct req *r, const char *type, const void *body, size_t len
 	    strlen(location) < sizeof r->kept->loc &&
 	    (!r->lang || strlen(r->lang) < sizeof r->kept->lang))
 		r->kept = kept_get();
-	if (r->kept && r->resp == r->kept->resp)
-		r->resp = NULL;
+	drop_answer(r);
 	if (r->kept && !r->kept->spoiled && kept_refresh(r->kept, r, type, body, len, location)) {
-		if (r->resp)
-			MHD_destroy_response(r->resp);
 		r->resp = r->kept->resp;
 		r->status = 201;
 		return;
@@ -521,13 +523,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		__atomic_sub_fetch(&suspended_count, 1, __ATOMIC_SEQ_CST);
 	/* sent, or the connection is closing: libmicrohttpd sends no more of
 	 * the answer, so a kept answer may serve another request */
-	if (r->kept) {
-		if (r->resp == r->kept->resp)
-			r->resp = NULL;
+	drop_answer(r);
+	if (r->kept)
 		kept_put(r->kept);
-	}
-	if (r->resp)
-		MHD_destroy_response(r->resp);
 	buf_free(&r->body);
 	arena_free(&r->arena);
 	free(r);
