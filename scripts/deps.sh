@@ -6,7 +6,7 @@ what=${1:-run}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev
-  libsodium-dev libjansson-dev libcurl4-openssl-dev
+  libsodium-dev libjansson-dev libyajl-dev libcurl4-openssl-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev
   libgmime-3.0-dev libidn2-dev libmaxminddb-dev"
 check_pkgs="$run_pkgs libcmocka-dev python3 sqlite3 curl wrk chromium nodejs npm

@@ -14,14 +14,15 @@
 #include "hashlist.h"
 #include "http.h"
 #include "i18n.h"
+#include "json_load.h"
 #include "utf8.h"
 
 json_t *api_json_object(const char *body, size_t len, const char **code)
 {
-	/* jansson checks UTF-8 itself (and refuses what utf8_valid refuses):
+	/* UTF-8 is checked in the parse (refusing what utf8_valid refuses):
 	 * the body is read a second time only to name what was wrong */
 	json_error_t jerr;
-	json_t *v = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	json_t *v = json_load_body(body, len, &jerr);
 	if (!v) {
 		*code = utf8_valid(body, len) ? "json.malformed" : "utf8.invalid";
 		return NULL;
