@@ -147,11 +147,15 @@ static const yajl_callbacks callbacks = {
  * into a NUL), and text that is not UTF-8. */
 static bool fast_can_read(const char *buf, size_t len)
 {
+	static const bool stop[256] = {
+		[0x00 ... 0x08] = true, [0x0b ... 0x0c] = true, [0x0e ... 0x1f] = true,
+		['\\'] = true, /* tab, LF and CR (9, 10, 13) pass */
+	};
 	const unsigned char *s = (const unsigned char *)buf;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			return false;
-		if (s[i] == '\\' && i + 1 < len && s[i + 1] == 'u')
+		if (!stop[s[i]])
+			continue;
+		if (s[i] != '\\' || (i + 1 < len && s[i + 1] == 'u'))
 			return false;
 	}
 	return utf8_valid(buf, len);

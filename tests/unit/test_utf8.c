@@ -102,6 +102,37 @@ static void test_truncated_and_stray(void **state)
 	assert_false(utf8_valid("\xF0\x9F\x98\x80", 3));
 }
 
+/* ASCII is skipped eight bytes at a time: a bad or multibyte sequence is
+ * seen at every offset and with every length around that stride, and a
+ * sequence cut by the end of the text is refused. */
+static void test_every_offset(void **state)
+{
+	(void)state;
+	char buf[64];
+	for (size_t len = 1; len < 40; len++) {
+		for (size_t at = 0; at < len; at++) {
+			memset(buf, 'a', len);
+			assert_true(utf8_valid(buf, len));
+			buf[at] = (char)0xFF; /* never valid */
+			assert_false(utf8_valid(buf, len));
+			buf[at] = (char)0x80; /* a stray continuation */
+			assert_false(utf8_valid(buf, len));
+			if (at + 2 <= len) {
+				memcpy(buf + at, "\xC3\xA9", 2); /* é */
+				assert_true(utf8_valid(buf, len));
+				assert_false(utf8_valid(buf, at + 1)); /* cut after its first byte */
+			}
+			if (at + 4 <= len) {
+				memset(buf, 'a', len);
+				memcpy(buf + at, "\xF0\x9F\x98\x80", 4);
+				assert_true(utf8_valid(buf, len));
+				memcpy(buf + at, "\xED\xA0\x80", 3); /* a surrogate */
+				assert_false(utf8_valid(buf, len));
+			}
+		}
+	}
+}
+
 static void test_length_counts_code_points(void **state)
 {
 	(void)state;
@@ -147,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_surrogates),
 		cmocka_unit_test(test_above_max),
 		cmocka_unit_test(test_truncated_and_stray),
+		cmocka_unit_test(test_every_offset),
 		cmocka_unit_test(test_length_counts_code_points),
 		cmocka_unit_test(test_controls),
 	};
