@@ -111,6 +111,11 @@ struct glink {
 	int64_t item_id, report_id, at;
 };
 
+/* A batch's reports with staged links, first..last (item_link_ranges). */
+struct lrange {
+	int64_t first, last;
+};
+
 struct daily {
 	const char *channel;
 	int64_t n;
@@ -133,29 +138,31 @@ struct items_linker {
 	size_t ndaily, capdaily;
 	struct applied *applied;
 	size_t napplied, capapplied;
-	/* A report of a known URL is linked in item_links_new (cheap: in
-	 * report order); every ITEMS_COUNT_EVERY_MS the links this process
-	 * staged are taken as a generation, sorted by item, and the following
-	 * batches move ITEMS_MOVE_STEP of them each into item_reports, raising
-	 * each item's count by the links it received (store 012). */
+	/* A report of a known URL is linked in memory only: the link follows
+	 * from the report's URLs, and each batch with such links writes the
+	 * range of its report ids to item_link_ranges (store 013), one row.
+	 * Every ITEMS_COUNT_EVERY_MS the links this process staged are taken
+	 * as a generation, sorted by item, and the following batches move
+	 * ITEMS_MOVE_STEP of them each into item_reports, raising each item's
+	 * count by the links it received. */
 	pthread_mutex_t plock;     /* pending, plinks and gen: read by other threads */
 	struct pcount *pending;    /* staged links per item, not yet in gen */
 	size_t pcap, pused;        /* pcap a power of two */
 	struct glink *plinks;      /* staged by committed batches, not yet in gen */
 	size_t nplinks, capplinks;
+	struct lrange *pranges;    /* and those batches' ranges */
+	size_t npranges, cappranges;
 	struct glink *gen;         /* the generation, sorted; [0, gpos) moved */
 	size_t ngen, capgen, gpos, gnext; /* gnext: where this batch's moving ends */
-	/* Moving a link inserts it into item_reports; its staged row is
-	 * deleted later, once the whole generation is in, in report order
-	 * (deleting in item order dirtied most of item_links_new's pages
-	 * batch after batch). A start moves and recounts whatever is left, so
-	 * a link in both tables for a while is harmless. */
-	struct glink *genr;        /* the generation in report order: a copy
-				    * taken at the freeze, as sorting again at
-				    * the hand-over would take milliseconds */
-	size_t capgenr;
-	struct glink *clean;       /* moved links whose staged rows go; [0, cpos) gone */
+	struct lrange *granges;    /* the generation's ranges */
+	size_t ngranges, capgranges;
+	/* Once the whole generation is in item_reports its ranges go, a slice
+	 * per batch. A start moves and recounts whatever the ranges left
+	 * name, so a link both moved and in a range for a while is harmless. */
+	struct lrange *clean;      /* ranges to delete; [0, cpos) gone */
 	size_t nclean, capclean, cpos, cnext;
+	struct lrange batch_range; /* this batch's, written in its flush */
+	bool has_batch_range;
 	int64_t batch_now;
 	struct timespec last_freeze;
 	/* items read as 'new' (no outcome yet) since the last time another
@@ -376,8 +383,9 @@ void items_linker_free(struct items_linker *l)
 	free(l->slots);
 	free(l->pending);
 	free(l->plinks);
+	free(l->pranges);
 	free(l->gen);
-	free(l->genr);
+	free(l->granges);
 	free(l->clean);
 	free(l->known_new);
 	pthread_mutex_destroy(&l->plock);
@@ -458,14 +466,16 @@ int items_link(struct items_linker *l, struct db *db, int64_t report_id, const c
 			again = l->links[k].item_id == id;
 		if (again)
 			continue;
-		/* a known URL's new report waits in item_links_new; an item's
-		 * first report and an addition go to item_reports at once */
-		rc = new_report && !created ? store_item_stage(db, id, report_id)
-					    : store_item_link(db, id, report_id);
-		if (rc == HL_EEXIST)
-			continue; /* the same URL twice in one report */
-		if (rc)
-			return rc;
+		/* a known URL's new report is linked in memory (its batch's
+		 * range is written in items_batch_flush); an item's first
+		 * report and an addition go to item_reports at once */
+		if (!new_report || created) {
+			rc = store_item_link(db, id, report_id);
+			if (rc == HL_EEXIST)
+				continue; /* linked already */
+			if (rc)
+				return rc;
+		}
 		/* an addition's link is counted at once (rare) */
 		if (!new_report && !created && (rc = store_item_count_add(db, id, 1, now)))
 			return rc;
@@ -525,8 +535,8 @@ static int glink_cmp(const void *a, const void *b)
 
 /* Moves staged links v[from, to) (sorted by item) into item_reports and
  * raises each item's count by the links moved; a link already there (moved
- * by another process's start) is not counted again. The staged rows stay
- * until drop_staged. */
+ * by another process's start) is not counted again. Their ranges stay
+ * until drop_ranges. */
 static int move_links(struct db *db, const struct glink *v, size_t from, size_t to)
 {
 	int rc = 0;
@@ -548,12 +558,12 @@ static int move_links(struct db *db, const struct glink *v, size_t from, size_t 
 	return rc;
 }
 
-/* Deletes the staged rows of links v[from, to), moved already. */
-static int drop_staged(struct db *db, const struct glink *v, size_t from, size_t to)
+/* Deletes the ranges v[from, to), their links all moved. */
+static int drop_ranges(struct db *db, const struct lrange *v, size_t from, size_t to)
 {
 	int rc = 0;
 	for (size_t i = from; i < to && !rc; i++)
-		rc = store_item_unstaged_drop(db, v[i].item_id, v[i].report_id);
+		rc = store_item_range_drop(db, v[i].first);
 	return rc;
 }
 
@@ -566,10 +576,10 @@ static int move_step(struct items_linker *l, struct db *db)
 	/* a slice that keeps a small batch quick, and keeps up with big ones */
 	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
 	if (l->cpos < l->nclean) {
-		size_t end = l->cpos + step;
+		size_t end = l->cpos + ITEMS_RANGE_STEP;
 		if (end > l->nclean)
 			end = l->nclean;
-		int rc = drop_staged(db, l->clean, l->cpos, end);
+		int rc = drop_ranges(db, l->clean, l->cpos, end);
 		if (rc)
 			return rc;
 		l->cnext = end;
@@ -581,10 +591,6 @@ static int move_step(struct items_linker *l, struct db *db)
 			     (t.tv_nsec - l->last_freeze.tv_nsec) / 1000000;
 		if (ms < ITEMS_COUNT_EVERY_MS)
 			return 0;
-		/* committed batches staged their links in report order */
-		if (grow((void **)&l->genr, &l->capgenr, l->nplinks, sizeof *l->genr))
-			return 0; /* no memory now: the links wait */
-		memcpy(l->genr, l->plinks, l->nplinks * sizeof *l->plinks);
 		qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
 		pthread_mutex_lock(&l->plock);
 		struct glink *g = l->gen;
@@ -596,6 +602,16 @@ static int move_step(struct items_linker *l, struct db *db)
 		l->plinks = g; /* the spent generation's memory, reused */
 		l->capplinks = cap;
 		l->nplinks = 0;
+		/* the ranges come with their links (granges was handed over
+		 * to clean when the last generation was all moved) */
+		struct lrange *r = l->granges;
+		cap = l->capgranges;
+		l->granges = l->pranges;
+		l->capgranges = l->cappranges;
+		l->ngranges = l->npranges;
+		l->pranges = r;
+		l->cappranges = cap;
+		l->npranges = 0;
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;
@@ -618,6 +634,7 @@ static int move_step(struct items_linker *l, struct db *db)
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso)
 {
 	l->batch_now = now;
+	l->has_batch_range = false;
 	/* reports a day per channel: one row per channel per batch */
 	if (l->ndaily) {
 		qsort(l->daily_ch, l->ndaily, sizeof *l->daily_ch, str_cmp);
@@ -674,8 +691,24 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		i = j;
 	}
 	arena_free(&a);
+	/* the batch's reports with links in memory only: their range is what
+	 * a start after a crash takes them again from */
+	for (size_t k = 0; k < l->nlinks && !rc; k++) {
+		const struct link *k0 = &l->links[k];
+		if (k0->counted || k0->created)
+			continue;
+		if (!l->has_batch_range)
+			l->batch_range = (struct lrange){k0->report_id, k0->report_id};
+		if (k0->report_id < l->batch_range.first)
+			l->batch_range.first = k0->report_id;
+		if (k0->report_id > l->batch_range.last)
+			l->batch_range.last = k0->report_id;
+		l->has_batch_range = true;
+	}
+	if (!rc && l->has_batch_range)
+		rc = store_item_range_add(db, l->batch_range.first, l->batch_range.last);
 	/* moving links is bookkeeping: if it fails, the batch's reports are
-	 * still stored and the links wait in item_links_new for a later try */
+	 * still stored and the links wait in their ranges for a later try */
 	if (!rc && (l->ngen > l->gpos || l->nplinks || l->nclean > l->cpos) &&
 	    db_savepoint(db) == 0) {
 		int mrc = move_step(l, db);
@@ -702,6 +735,7 @@ void items_batch_end(struct items_linker *l, bool committed)
 	if (committed) {
 		/* the staged links wait in memory, counted for readers, until
 		 * they are moved */
+		bool all_kept = true;
 		for (size_t k = 0; k < l->nlinks; k++) {
 			const struct link *k0 = &l->links[k];
 			if (k0->counted || k0->created)
@@ -709,27 +743,35 @@ void items_batch_end(struct items_linker *l, bool committed)
 			if (pending_add(l, k0->item_id, 1) ||
 			    grow((void **)&l->plinks, &l->capplinks, l->nplinks + 1,
 				 sizeof *l->plinks)) {
-				log_error("items: a link could not be kept in memory; a restart "
-					  "moves it");
+				all_kept = false;
 				continue;
 			}
 			l->plinks[l->nplinks++] =
 				(struct glink){k0->item_id, k0->report_id, l->batch_now};
 		}
+		/* the range goes once its links are moved; one not kept in
+		 * memory stays, and a restart moves its links */
+		if (l->has_batch_range &&
+		    (!all_kept || grow((void **)&l->pranges, &l->cappranges, l->npranges + 1,
+				       sizeof *l->pranges)))
+			log_error("items: links could not be kept in memory; a restart moves them");
+		else if (l->has_batch_range)
+			l->pranges[l->npranges++] = l->batch_range;
 		l->gpos = l->gnext;
 		l->cpos = l->cnext;
 		if (l->cpos >= l->nclean)
 			l->nclean = l->cpos = l->cnext = 0;
 		if (l->ngen && l->gpos >= l->ngen && !l->nclean) {
-			/* all in item_reports: the staged rows go next, in report
-			 * order (genr's memory and clean's trade places) */
-			struct glink *c = l->clean;
+			/* all in item_reports: the generation's ranges go next
+			 * (granges' memory and clean's trade places) */
+			struct lrange *c = l->clean;
 			size_t cap = l->capclean;
-			l->clean = l->genr;
-			l->capclean = l->capgenr;
-			l->nclean = l->ngen;
-			l->genr = c;
-			l->capgenr = cap;
+			l->clean = l->granges;
+			l->capclean = l->capgranges;
+			l->nclean = l->ngranges;
+			l->granges = c;
+			l->capgranges = cap;
+			l->ngranges = 0;
 			l->ngen = l->gpos = l->gnext = 0;
 		}
 	} else {
@@ -741,6 +783,7 @@ void items_batch_end(struct items_linker *l, bool committed)
 	l->nfresh = 0;
 	l->nlinks = 0;
 	l->ndaily = 0;
+	l->has_batch_range = false;
 }
 
 int64_t items_pending(struct items_linker *l, int64_t item_id)
@@ -781,20 +824,21 @@ int items_linker_flush(struct items_linker *l, struct db *db)
 	int rc = move_links(db, l->gen, l->gpos, l->ngen);
 	if (!rc)
 		rc = move_links(db, l->plinks, 0, l->nplinks);
-	/* then every staged row of this process: the generation's (genr, in
-	 * report order), those the clean-up had not reached, the newest */
+	/* then every range of this process: the generation's, those the
+	 * clean-up had not reached, the newest */
 	if (!rc)
-		rc = drop_staged(db, l->genr, 0, l->ngen);
+		rc = drop_ranges(db, l->granges, 0, l->ngranges);
 	if (!rc)
-		rc = drop_staged(db, l->clean, l->cpos, l->nclean);
+		rc = drop_ranges(db, l->clean, l->cpos, l->nclean);
 	if (!rc)
-		rc = drop_staged(db, l->plinks, 0, l->nplinks);
+		rc = drop_ranges(db, l->pranges, 0, l->npranges);
 	if (!rc && db_commit(db))
 		rc = HL_EIO;
 	if (rc) {
 		db_rollback(db);
 	} else {
 		l->ngen = l->gpos = l->gnext = l->nplinks = 0;
+		l->ngranges = l->npranges = 0;
 		l->nclean = l->cpos = l->cnext = 0;
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);

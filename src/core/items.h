@@ -53,17 +53,19 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 /* After COMMIT (keeps the new items) or after ROLLBACK (forgets them). */
 void items_batch_end(struct items_linker *l, bool committed);
 /* Reports linked but not yet counted in item_id's stored count: a known
- * URL's new report is linked in item_links_new; every ITEMS_COUNT_EVERY_MS
- * the links waiting are taken, sorted by item, and the next batches move
- * ITEMS_MOVE_STEP of them each (twice the batch's links when more) into
- * item_reports and the items' counts (all of them when the committer
- * stops); once a generation is in, as many of its staged rows go per batch.
+ * URL's new report is linked in memory, its batch's range of report ids in
+ * item_link_ranges; every ITEMS_COUNT_EVERY_MS the links waiting are taken,
+ * sorted by item, and the next batches move ITEMS_MOVE_STEP of them each
+ * (twice the batch's links when more) into item_reports and the items'
+ * counts (all of them when the committer stops); once a generation is in,
+ * its ranges go, ITEMS_RANGE_STEP per batch.
  * Twice the incoming links keeps up with any rate; the small minimum keeps
  * a batch at a moderate rate quick (512 made the 99th percentile at
  * 5,000 reports/s jump while a backlog was moved). Readers add this to
  * the stored count. Any thread. */
 #define ITEMS_COUNT_EVERY_MS 3000
 #define ITEMS_MOVE_STEP 128
+#define ITEMS_RANGE_STEP 64
 int64_t items_pending(struct items_linker *l, int64_t item_id);
 /* Moves every link waiting, with its count (the committer stopping). */
 int items_linker_flush(struct items_linker *l, struct db *db);

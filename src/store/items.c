@@ -32,18 +32,23 @@ static const char SQL_COUNT_ADD[] =
 	" last_reported_at = MAX(last_reported_at, $3), updated_at = MAX(updated_at, $3)"
 	" WHERE id = $1";
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
-static const char SQL_STAGE[] =
-	"INSERT INTO item_links_new (report_id, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-static const char SQL_UNSTAGE[] =
-	"DELETE FROM item_links_new WHERE report_id = $1 AND item_id = $2";
+static const char SQL_RANGE_ADD[] =
+	"INSERT INTO item_link_ranges (first_report_id, last_report_id) VALUES ($1, $2)";
+static const char SQL_RANGE_DROP[] = "DELETE FROM item_link_ranges WHERE first_report_id = $1";
+/* the links of the reports in the ranges left: a report is linked to the
+ * item whose url is one of its own url_norm (013) */
+#define RANGE_LINKS                                                                                \
+	" FROM item_link_ranges g JOIN report_urls u"                                              \
+	" ON u.report_id BETWEEN g.first_report_id AND g.last_report_id AND u.addition_id = 0"    \
+	" JOIN items i ON i.url = u.url_norm"
 static const char SQL_RECOVER_MOVE[] =
-	"INSERT INTO item_reports (item_id, report_id) SELECT item_id, report_id FROM item_links_new"
+	"INSERT INTO item_reports (item_id, report_id) SELECT i.id, u.report_id" RANGE_LINKS
 	" WHERE true ON CONFLICT DO NOTHING";
 static const char SQL_RECOVER_COUNT[] =
 	"UPDATE items SET report_count = (SELECT count(*) FROM item_reports r WHERE r.item_id = items.id)"
-	" WHERE id IN (SELECT item_id FROM item_links_new)";
-static const char SQL_RECOVER_CLEAR[] = "DELETE FROM item_links_new";
-static const char SQL_STAGED_ANY[] = "SELECT EXISTS (SELECT 1 FROM item_links_new)";
+	" WHERE id IN (SELECT i.id" RANGE_LINKS ")";
+static const char SQL_RECOVER_CLEAR[] = "DELETE FROM item_link_ranges";
+static const char SQL_STAGED_ANY[] = "SELECT EXISTS (SELECT 1 FROM item_link_ranges)";
 static const char SQL_DAILY[] =
 	"INSERT INTO report_daily (day, channel, n) VALUES ($1, $2, $3)"
 	" ON CONFLICT (day, channel) DO UPDATE SET n = n + excluded.n";
@@ -63,10 +68,13 @@ static const char SQL_LIST_DUE[] =
 	" OR (reminders_sent = 1 AND notified_at <= $3 - 259200)"
 	" OR (reminders_sent = 2 AND notified_at <= $3 - 604800))"
 	" ORDER BY id DESC LIMIT $2";
-/* an item's links: item_reports and those not moved there yet (012) */
+/* an item's links: item_reports and those not moved there yet, of the
+ * reports in the ranges left (013) */
 #define ITEM_LINKS(item)                                                                           \
 	"SELECT report_id FROM item_reports WHERE item_id = " item                                \
-	" UNION SELECT report_id FROM item_links_new WHERE item_id = " item
+	" UNION SELECT u.report_id FROM item_link_ranges g JOIN report_urls u"                     \
+	" ON u.report_id BETWEEN g.first_report_id AND g.last_report_id AND u.addition_id = 0"    \
+	" WHERE u.url_norm = (SELECT url FROM items WHERE id = " item ")"
 static const char SQL_REPORT_IDS[] = ITEM_LINKS("$1") " ORDER BY report_id DESC LIMIT $2";
 static const char SQL_OF_REPORT[] =
 	"SELECT DISTINCT i.id, i.url FROM report_urls u JOIN items i ON i.url = u.url_norm"
@@ -713,26 +721,22 @@ int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last
 	return db_step_done(st);
 }
 
-int store_item_stage(struct db *db, int64_t item_id, int64_t report_id)
+int store_item_range_add(struct db *db, int64_t first, int64_t last)
 {
-	struct db_stmt *st = db_prepare(db, SQL_STAGE);
+	struct db_stmt *st = db_prepare(db, SQL_RANGE_ADD);
 	if (!st)
 		return HL_EIO;
-	db_bind_int64(st, 1, report_id);
-	db_bind_int64(st, 2, item_id);
-	int rc = db_step_done(st);
-	if (rc)
-		return rc;
-	return db_changes(db) == 1 ? 0 : HL_EEXIST;
+	db_bind_int64(st, 1, first);
+	db_bind_int64(st, 2, last);
+	return db_step_done(st);
 }
 
-int store_item_unstaged_drop(struct db *db, int64_t item_id, int64_t report_id)
+int store_item_range_drop(struct db *db, int64_t first)
 {
-	struct db_stmt *st = db_prepare(db, SQL_UNSTAGE);
+	struct db_stmt *st = db_prepare(db, SQL_RANGE_DROP);
 	if (!st)
 		return HL_EIO;
-	db_bind_int64(st, 1, report_id);
-	db_bind_int64(st, 2, item_id);
+	db_bind_int64(st, 1, first);
 	return db_step_done(st);
 }
 

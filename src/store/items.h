@@ -46,13 +46,15 @@ int store_report_channel(struct db *db, int64_t report_id, char *out, size_t siz
 int store_report_daily_add(struct db *db, const char *day, const char *channel, int64_t n);
 /* Adds n reports to an item's count (no state read, no re-opening). */
 int store_item_count_add(struct db *db, int64_t item_id, int64_t n, int64_t last_at);
-/* Links a report to an item in item_links_new (012), to be moved into
- * item_reports later: 0, or HL_EEXIST when linked already. */
-int store_item_stage(struct db *db, int64_t item_id, int64_t report_id);
-/* Deletes a staged link that is in item_reports already (no-op when gone). */
-int store_item_unstaged_drop(struct db *db, int64_t item_id, int64_t report_id);
-/* In its own transaction: moves every staged link and counts the items
- * they name again from their links (a start after a stop or a crash). */
+/* Records that the reports first..last (ids) have links to known items
+ * not yet in item_reports (013): they follow from the reports' URLs. */
+int store_item_range_add(struct db *db, int64_t first, int64_t last);
+/* Deletes the range starting at report first, its links all moved (no-op
+ * when gone). */
+int store_item_range_drop(struct db *db, int64_t first);
+/* In its own transaction: moves every link of the reports in the ranges
+ * left, and counts the items they name again from their links (a start
+ * after a stop or a crash). */
 int store_item_links_recover(struct db *db, int64_t *moved);
 /* SQLite's data_version: changes when another connection commits. */
 int store_data_version(struct db *db, int64_t *version);

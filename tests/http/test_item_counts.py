@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Items' report counts (issue 6): a report of a known URL is linked in
-item_links_new; every three seconds the committer takes the links waiting
-and moves them, sorted by item, a slice per batch, into item_reports and the
-items' counts. A count read at once must already include every acknowledged
-report, and a crash (SIGKILL) before the links were moved, or while only
-some of them were, must not lose or double any of them: the next start moves
-what is left and counts those items again from their links. A moved link's
-staged row is deleted later, in report order, once its whole generation is
-in item_reports; until then it is in both tables."""
+"""Items' report counts (issue 6): a report of a known URL is linked in the
+committer's memory, and its batch writes the range of its report ids to
+item_link_ranges (the link follows from the report's URLs); every three
+seconds the committer takes the links waiting and moves them, sorted by
+item, a slice per batch, into item_reports and the items' counts. A count
+read at once must already include every acknowledged report, and a crash
+(SIGKILL) before the links were moved, or while only some of them were, must
+not lose or double any of them: the next start takes the links of the
+reports in the ranges left, moves those not moved yet and counts those items
+again from their links. A range is deleted once its whole generation is in
+item_reports; until then its links are both moved and named by it."""
 
 import json
 import os
@@ -42,6 +44,12 @@ class ItemCounts(ConsoleTestCase):
         s, _, j = self.srv.api_report({"kind": "abuse_material", "urls": urls})
         self.assertEqual(s, 201, j)
         return j
+
+    def counts_of(self, url):
+        s, h, b = self.con("GET", "/api/v1/items?limit=500",
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        return {i["url"]: i["report_count"] for i in parse_json(b)["items"]}.get(url)
 
     def stored_counts(self, like="https://counts.example.org/%"):
         con = self.srv.db()
@@ -103,15 +111,21 @@ class ItemCounts(ConsoleTestCase):
         written = sum(1 for v in counts.values() if v == 7)
         self.assertTrue(0 < written < len(many), "written: %d" % written)
         self.assertEqual(set(counts.values()), {1, 7})
-        # the moved links are in item_reports and still staged: their
-        # staged rows go once the whole generation is in
+        # the moved links are in item_reports, and their ranges are still
+        # there: they go once the whole generation is in
         con = self.srv.db()
         try:
-            both = con.execute("SELECT count(*) FROM item_links_new n JOIN item_reports r"
-                               " USING (item_id, report_id)").fetchone()[0]
+            linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
+                                 " r.item_id WHERE i.url LIKE 'https://many.example.org/%'"
+                                 ).fetchone()[0]
+            named = con.execute("SELECT count(DISTINCT u.report_id) FROM item_link_ranges g"
+                                " JOIN report_urls u ON u.report_id BETWEEN g.first_report_id"
+                                " AND g.last_report_id WHERE u.url_norm LIKE"
+                                " 'https://many.example.org/%'").fetchone()[0]
         finally:
             con.close()
-        self.assertEqual(both, 6 * written)
+        self.assertEqual(linked, len(many) + 6 * written)
+        self.assertEqual(named, 6 * len(many) // 50)  # every report after the first seven
         self.srv.kill9()
         self.srv.start()
         self.assertEqual(set(stored().values()), {7})
@@ -123,7 +137,7 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(got, {u: 7 for u in many})
         con = self.srv.db()
         try:
-            self.assertEqual(con.execute("SELECT count(*) FROM item_links_new").fetchone()[0], 0)
+            self.assertEqual(con.execute("SELECT count(*) FROM item_link_ranges").fetchone()[0], 0)
             linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
                                  " r.item_id WHERE i.url LIKE 'https://many.example.org/%'"
                                  ).fetchone()[0]
@@ -131,10 +145,10 @@ class ItemCounts(ConsoleTestCase):
         finally:
             con.close()
 
-    def test_moved_links_leave_the_staging_table(self):
+    def test_moved_links_leave_their_ranges(self):
         """Without a restart: once every link of a generation is in
-        item_reports, the following batches delete their staged rows (in
-        report order), and nothing is counted twice."""
+        item_reports, the following batches delete the ranges that named
+        them, and nothing is counted twice."""
         urls = ["https://drain.example.org/p%03d" % i for i in range(300)]
         for _ in range(6):  # 300 items, then 1,500 links staged
             for k in range(0, len(urls), 50):
@@ -153,9 +167,12 @@ class ItemCounts(ConsoleTestCase):
             linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
                                  " r.item_id WHERE i.url LIKE 'https://drain.example.org/p%'"
                                  ).fetchone()[0]
-            staged = con.execute("SELECT count(*) FROM item_links_new n JOIN items i ON i.id ="
-                                 " n.item_id WHERE i.url LIKE 'https://drain.example.org/p%'"
-                                 ).fetchone()[0]
+            # no range left names a report of these items (the driver's
+            # own reports are in the next generation)
+            staged = con.execute("SELECT count(*) FROM item_link_ranges g JOIN report_urls u"
+                                 " ON u.report_id BETWEEN g.first_report_id AND"
+                                 " g.last_report_id WHERE u.url_norm LIKE"
+                                 " 'https://drain.example.org/p%'").fetchone()[0]
         finally:
             con.close()
         self.assertEqual(counts, {u: 6 for u in urls})
@@ -166,6 +183,61 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(s, 200, b[:200])
         got = {i["url"]: i["report_count"] for i in parse_json(b)["items"] if i["url"] in urls}
         self.assertEqual(got, {u: 6 for u in urls})
+
+    def test_upgrade_moves_what_an_older_version_staged(self):
+        """A data folder from before store 013 may hold links staged one row
+        each in item_links_new (012), not yet in item_reports nor in the
+        item's stored count: the upgrade moves them, counts those items
+        again from their links, and drops the table."""
+        url = "https://upgrade.example.org/page"
+        numbers = [self.file([url])["number"] for _ in range(5)]
+        self.assertEqual(self.counts_of(url), 5)
+        self.srv.stop()
+        self.addCleanup(self.srv.start)
+        con = sqlite3.connect(self.srv.db_path, timeout=10)
+        try:
+            item = con.execute("SELECT id FROM items WHERE url = ?", (url,)).fetchone()[0]
+            reports = [r[0] for r in con.execute(
+                "SELECT report_id FROM item_reports WHERE item_id = ? ORDER BY report_id",
+                (item,))]
+            self.assertEqual(len(reports), 5)
+            # as 012 left it after a crash: four links staged, counted 1
+            con.executescript("""
+                DROP TABLE item_link_ranges;
+                DELETE FROM schema_migrations WHERE version = 13;
+                CREATE TABLE item_links_new (report_id INTEGER NOT NULL,
+                  item_id INTEGER NOT NULL, PRIMARY KEY (report_id, item_id)) WITHOUT ROWID;""")
+            for r in reports[1:]:
+                con.execute("DELETE FROM item_reports WHERE item_id = ? AND report_id = ?",
+                            (item, r))
+                con.execute("INSERT INTO item_links_new VALUES (?, ?)", (r, item))
+            # one staged link was moved already: it is not counted twice
+            con.execute("INSERT INTO item_reports VALUES (?, ?)", (item, reports[1]))
+            con.execute("UPDATE items SET report_count = 2 WHERE id = ?", (item,))
+            con.commit()
+        finally:
+            con.close()
+        self.srv.start()
+        self.assertEqual(self.counts_of(url), 5)
+        con = self.srv.db()
+        try:
+            self.assertEqual(con.execute("SELECT report_count FROM items WHERE id = ?",
+                                         (item,)).fetchone()[0], 5)
+            self.assertEqual([r[0] for r in con.execute(
+                "SELECT report_id FROM item_reports WHERE item_id = ? ORDER BY report_id",
+                (item,))], reports)
+            self.assertIsNone(con.execute("SELECT name FROM sqlite_master WHERE name ="
+                                          " 'item_links_new'").fetchone())
+            self.assertEqual(con.execute("SELECT count(*) FROM schema_migrations WHERE"
+                                         " version = 13").fetchone()[0], 1)
+        finally:
+            con.close()
+        # and the item still lists its five reports
+        s, h, b = self.con("GET", "/api/v1/items/%d" % item,
+                           {"Authorization": "Bearer " + self.key()})
+        self.assertEqual(s, 200, b[:200])
+        self.assertEqual(parse_json(b)["report_count"], 5)
+        self.assertEqual(sorted(parse_json(b)["reports"]), sorted(numbers))
 
     def test_intake_leaves_no_orphans(self):
         """The committer writes without foreign-key checks (each costs it a
@@ -239,8 +311,10 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(parse_json(b)["report_count"], 9)
         con = sqlite3.connect(self.srv.db_path, timeout=10)
         try:
-            self.assertGreater(con.execute("SELECT count(*) FROM item_links_new WHERE item_id = ?",
-                                           (item,)).fetchone()[0], 0)
+            self.assertGreater(con.execute("SELECT count(*) FROM item_link_ranges g JOIN report_urls u"
+                                           " ON u.report_id BETWEEN g.first_report_id AND"
+                                           " g.last_report_id WHERE u.url_norm = ?",
+                                           (url,)).fetchone()[0], 0)
             con.execute("DROP TRIGGER refuse_move")
             con.commit()
         finally:
@@ -254,7 +328,7 @@ class ItemCounts(ConsoleTestCase):
                                          (item,)).fetchone()[0], 9)
             self.assertEqual(con.execute("SELECT count(*) FROM item_reports WHERE item_id = ?",
                                          (item,)).fetchone()[0], 9)
-            self.assertEqual(con.execute("SELECT count(*) FROM item_links_new").fetchone()[0], 0)
+            self.assertEqual(con.execute("SELECT count(*) FROM item_link_ranges").fetchone()[0], 0)
         finally:
             con.close()
         self.srv.start()
