@@ -116,6 +116,19 @@ struct lrange {
 	int64_t first, last;
 };
 
+struct ranges {
+	struct lrange *v;
+	size_t n, cap;
+};
+
+/* a and b trade their ranges and memory */
+static void ranges_trade(struct ranges *a, struct ranges *b)
+{
+	struct ranges t = *a;
+	*a = *b;
+	*b = t;
+}
+
 struct daily {
 	const char *channel;
 	int64_t n;
@@ -150,17 +163,15 @@ struct items_linker {
 	size_t pcap, pused;        /* pcap a power of two */
 	struct glink *plinks;      /* staged by committed batches, not yet in gen */
 	size_t nplinks, capplinks;
-	struct lrange *pranges;    /* and those batches' ranges */
-	size_t npranges, cappranges;
+	struct ranges pranges;     /* and those batches' ranges */
 	struct glink *gen;         /* the generation, sorted; [0, gpos) moved */
 	size_t ngen, capgen, gpos, gnext; /* gnext: where this batch's moving ends */
-	struct lrange *granges;    /* the generation's ranges */
-	size_t ngranges, capgranges;
+	struct ranges granges;     /* the generation's ranges */
 	/* Once the whole generation is in item_reports its ranges go, a slice
 	 * per batch. A start moves and recounts whatever the ranges left
 	 * name, so a link both moved and in a range for a while is harmless. */
-	struct lrange *clean;      /* ranges to delete; [0, cpos) gone */
-	size_t nclean, capclean, cpos, cnext;
+	struct ranges clean;       /* ranges to delete; [0, cpos) gone */
+	size_t cpos, cnext;
 	struct lrange batch_range; /* this batch's, written in its flush */
 	bool has_batch_range;
 	int64_t batch_now;
@@ -383,10 +394,10 @@ void items_linker_free(struct items_linker *l)
 	free(l->slots);
 	free(l->pending);
 	free(l->plinks);
-	free(l->pranges);
+	free(l->pranges.v);
 	free(l->gen);
-	free(l->granges);
-	free(l->clean);
+	free(l->granges.v);
+	free(l->clean.v);
 	free(l->known_new);
 	pthread_mutex_destroy(&l->plock);
 	free(l->links);
@@ -559,11 +570,11 @@ static int move_links(struct db *db, const struct glink *v, size_t from, size_t 
 }
 
 /* Deletes the ranges v[from, to), their links all moved. */
-static int drop_ranges(struct db *db, const struct lrange *v, size_t from, size_t to)
+static int drop_ranges(struct db *db, const struct ranges *r, size_t from, size_t to)
 {
 	int rc = 0;
 	for (size_t i = from; i < to && !rc; i++)
-		rc = store_item_range_drop(db, v[i].first);
+		rc = store_item_range_drop(db, r->v[i].first);
 	return rc;
 }
 
@@ -575,11 +586,11 @@ static int move_step(struct items_linker *l, struct db *db)
 {
 	/* a slice that keeps a small batch quick, and keeps up with big ones */
 	size_t step = 2 * l->nlinks > ITEMS_MOVE_STEP ? 2 * l->nlinks : ITEMS_MOVE_STEP;
-	if (l->cpos < l->nclean) {
+	if (l->cpos < l->clean.n) {
 		size_t end = l->cpos + ITEMS_RANGE_STEP;
-		if (end > l->nclean)
-			end = l->nclean;
-		int rc = drop_ranges(db, l->clean, l->cpos, end);
+		if (end > l->clean.n)
+			end = l->clean.n;
+		int rc = drop_ranges(db, &l->clean, l->cpos, end);
 		if (rc)
 			return rc;
 		l->cnext = end;
@@ -603,15 +614,8 @@ static int move_step(struct items_linker *l, struct db *db)
 		l->capplinks = cap;
 		l->nplinks = 0;
 		/* the ranges come with their links (granges was handed over
-		 * to clean when the last generation was all moved) */
-		struct lrange *r = l->granges;
-		cap = l->capgranges;
-		l->granges = l->pranges;
-		l->capgranges = l->cappranges;
-		l->ngranges = l->npranges;
-		l->pranges = r;
-		l->cappranges = cap;
-		l->npranges = 0;
+		 * to clean, and emptied, when the last generation was all in) */
+		ranges_trade(&l->granges, &l->pranges);
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;
@@ -709,7 +713,7 @@ int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const 
 		rc = store_item_range_add(db, l->batch_range.first, l->batch_range.last);
 	/* moving links is bookkeeping: if it fails, the batch's reports are
 	 * still stored and the links wait in their ranges for a later try */
-	if (!rc && (l->ngen > l->gpos || l->nplinks || l->nclean > l->cpos) &&
+	if (!rc && (l->ngen > l->gpos || l->nplinks || l->clean.n > l->cpos) &&
 	    db_savepoint(db) == 0) {
 		int mrc = move_step(l, db);
 		if (mrc) {
@@ -752,26 +756,18 @@ void items_batch_end(struct items_linker *l, bool committed)
 		/* the range goes once its links are moved; one not kept in
 		 * memory stays, and a restart moves its links */
 		if (l->has_batch_range &&
-		    (!all_kept || grow((void **)&l->pranges, &l->cappranges, l->npranges + 1,
-				       sizeof *l->pranges)))
+		    (!all_kept || grow((void **)&l->pranges.v, &l->pranges.cap, l->pranges.n + 1,
+				       sizeof *l->pranges.v)))
 			log_error("items: links could not be kept in memory; a restart moves them");
 		else if (l->has_batch_range)
-			l->pranges[l->npranges++] = l->batch_range;
+			l->pranges.v[l->pranges.n++] = l->batch_range;
 		l->gpos = l->gnext;
 		l->cpos = l->cnext;
-		if (l->cpos >= l->nclean)
-			l->nclean = l->cpos = l->cnext = 0;
-		if (l->ngen && l->gpos >= l->ngen && !l->nclean) {
-			/* all in item_reports: the generation's ranges go next
-			 * (granges' memory and clean's trade places) */
-			struct lrange *c = l->clean;
-			size_t cap = l->capclean;
-			l->clean = l->granges;
-			l->capclean = l->capgranges;
-			l->nclean = l->ngranges;
-			l->granges = c;
-			l->capgranges = cap;
-			l->ngranges = 0;
+		if (l->cpos >= l->clean.n)
+			l->clean.n = l->cpos = l->cnext = 0;
+		if (l->ngen && l->gpos >= l->ngen && !l->clean.n) {
+			/* all in item_reports: the generation's ranges go next */
+			ranges_trade(&l->clean, &l->granges);
 			l->ngen = l->gpos = l->gnext = 0;
 		}
 	} else {
@@ -815,7 +811,7 @@ int64_t items_pending(struct items_linker *l, int64_t item_id)
 
 int items_linker_flush(struct items_linker *l, struct db *db)
 {
-	if (!l || (!l->nplinks && !l->ngen && l->cpos >= l->nclean))
+	if (!l || (!l->nplinks && !l->ngen && l->cpos >= l->clean.n))
 		return 0;
 	qsort(l->plinks, l->nplinks, sizeof *l->plinks, glink_cmp);
 	if (db_begin(db))
@@ -827,19 +823,19 @@ int items_linker_flush(struct items_linker *l, struct db *db)
 	/* then every range of this process: the generation's, those the
 	 * clean-up had not reached, the newest */
 	if (!rc)
-		rc = drop_ranges(db, l->granges, 0, l->ngranges);
+		rc = drop_ranges(db, &l->granges, 0, l->granges.n);
 	if (!rc)
-		rc = drop_ranges(db, l->clean, l->cpos, l->nclean);
+		rc = drop_ranges(db, &l->clean, l->cpos, l->clean.n);
 	if (!rc)
-		rc = drop_ranges(db, l->pranges, 0, l->npranges);
+		rc = drop_ranges(db, &l->pranges, 0, l->pranges.n);
 	if (!rc && db_commit(db))
 		rc = HL_EIO;
 	if (rc) {
 		db_rollback(db);
 	} else {
 		l->ngen = l->gpos = l->gnext = l->nplinks = 0;
-		l->ngranges = l->npranges = 0;
-		l->nclean = l->cpos = l->cnext = 0;
+		l->granges.n = l->pranges.n = 0;
+		l->clean.n = l->cpos = l->cnext = 0;
 		if (l->pending)
 			memset(l->pending, 0, l->pcap * sizeof *l->pending);
 		l->pused = 0;
