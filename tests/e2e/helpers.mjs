@@ -4,9 +4,9 @@
 // Only benign, synthetic data on example.org is used.
 
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,15 @@ export const CHROMIUM_ARGS = [
 export function startServer(tag, extraEnv = {}) {
   const dataRoot = mkdtempSync(join(tmpdir(), `hotline-e2e-${tag}-`));
   const dataDir = join(dataRoot, 'var');
+  // The shipped example profile, but host names resolve from an empty
+  // hosts file only: reported example.org names are never looked up in the
+  // DNS (issue 6: no traffic leaves the machine).
+  const hosts = join(dataRoot, 'hosts.empty');
+  const profile = join(dataRoot, 'profile.conf');
+  writeFileSync(hosts, '');
+  writeFileSync(profile, readFileSync(join(repo, 'data', 'profiles', 'example-be.conf'), 'utf8') +
+    `\n# tests: names resolve from this file only\nresolver_hosts = ${hosts}\n`);
+  execFileSync(HOTLINE_BIN, ['init', '--data', dataDir, '--profile', profile], { stdio: 'ignore' });
   const args = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0',
     '--console-listen', '127.0.0.1:0'];
   const proc = spawn(HOTLINE_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'],
