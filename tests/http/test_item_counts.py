@@ -22,6 +22,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import parse_json  # noqa: E402
 from test_console_common import ConsoleTestCase  # noqa: E402
 
+def in_ranges(con, like):
+    """How many reports with a URL LIKE like the ranges left name (their
+    links not all moved yet)."""
+    return con.execute("SELECT count(DISTINCT u.report_id) FROM item_link_ranges g"
+                       " JOIN report_urls u ON u.report_id BETWEEN g.first_report_id"
+                       " AND g.last_report_id WHERE u.url_norm LIKE ?", (like,)).fetchone()[0]
+
+
 URLS = ["https://counts.example.org/a", "https://counts.example.org/b",
         "https://counts.example.org/c"]
 
@@ -118,10 +126,7 @@ class ItemCounts(ConsoleTestCase):
             linked = con.execute("SELECT count(*) FROM item_reports r JOIN items i ON i.id ="
                                  " r.item_id WHERE i.url LIKE 'https://many.example.org/%'"
                                  ).fetchone()[0]
-            named = con.execute("SELECT count(DISTINCT u.report_id) FROM item_link_ranges g"
-                                " JOIN report_urls u ON u.report_id BETWEEN g.first_report_id"
-                                " AND g.last_report_id WHERE u.url_norm LIKE"
-                                " 'https://many.example.org/%'").fetchone()[0]
+            named = in_ranges(con, "https://many.example.org/%")
         finally:
             con.close()
         self.assertEqual(linked, len(many) + 6 * written)
@@ -169,10 +174,7 @@ class ItemCounts(ConsoleTestCase):
                                  ).fetchone()[0]
             # no range left names a report of these items (the driver's
             # own reports are in the next generation)
-            staged = con.execute("SELECT count(*) FROM item_link_ranges g JOIN report_urls u"
-                                 " ON u.report_id BETWEEN g.first_report_id AND"
-                                 " g.last_report_id WHERE u.url_norm LIKE"
-                                 " 'https://drain.example.org/p%'").fetchone()[0]
+            staged = in_ranges(con, "https://drain.example.org/p%")
         finally:
             con.close()
         self.assertEqual(counts, {u: 6 for u in urls})
@@ -311,10 +313,7 @@ class ItemCounts(ConsoleTestCase):
         self.assertEqual(parse_json(b)["report_count"], 9)
         con = sqlite3.connect(self.srv.db_path, timeout=10)
         try:
-            self.assertGreater(con.execute("SELECT count(*) FROM item_link_ranges g JOIN report_urls u"
-                                           " ON u.report_id BETWEEN g.first_report_id AND"
-                                           " g.last_report_id WHERE u.url_norm = ?",
-                                           (url,)).fetchone()[0], 0)
+            self.assertGreater(in_ranges(con, url), 0)
             con.execute("DROP TRIGGER refuse_move")
             con.commit()
         finally:
