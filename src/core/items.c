@@ -412,6 +412,7 @@ void items_batch_begin(struct items_linker *l, struct db *db)
 	items_job_undo(l, 0);
 	l->nfresh = 0;
 	l->napplied = 0;
+	l->has_batch_range = false; /* set by items_batch_flush */
 	int64_t v = -1;
 	if (store_data_version(db, &v) || v != l->data_version) {
 		/* another connection committed: an item may have been assessed */
@@ -638,7 +639,6 @@ static int move_step(struct items_linker *l, struct db *db)
 int items_batch_flush(struct items_linker *l, struct db *db, int64_t now, const char *now_iso)
 {
 	l->batch_now = now;
-	l->has_batch_range = false;
 	/* reports a day per channel: one row per channel per batch */
 	if (l->ndaily) {
 		qsort(l->daily_ch, l->ndaily, sizeof *l->daily_ch, str_cmp);
@@ -779,7 +779,6 @@ void items_batch_end(struct items_linker *l, bool committed)
 	l->nfresh = 0;
 	l->nlinks = 0;
 	l->ndaily = 0;
-	l->has_batch_range = false;
 }
 
 int64_t items_pending(struct items_linker *l, int64_t item_id)

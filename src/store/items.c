@@ -35,12 +35,12 @@ static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 static const char SQL_RANGE_ADD[] =
 	"INSERT INTO item_link_ranges (first_report_id, last_report_id) VALUES ($1, $2)";
 static const char SQL_RANGE_DROP[] = "DELETE FROM item_link_ranges WHERE first_report_id = $1";
-/* the links of the reports in the ranges left: a report is linked to the
- * item whose url is one of its own url_norm (013) */
-#define RANGE_LINKS                                                                                \
+/* the URLs of the reports in the ranges left, and their links: a report
+ * is linked to the item whose url is one of its own url_norm (013) */
+#define RANGE_URLS                                                                                 \
 	" FROM item_link_ranges g JOIN report_urls u"                                              \
-	" ON u.report_id BETWEEN g.first_report_id AND g.last_report_id AND u.addition_id = 0"    \
-	" JOIN items i ON i.url = u.url_norm"
+	" ON u.report_id BETWEEN g.first_report_id AND g.last_report_id AND u.addition_id = 0"
+#define RANGE_LINKS RANGE_URLS " JOIN items i ON i.url = u.url_norm"
 static const char SQL_RECOVER_MOVE[] =
 	"INSERT INTO item_reports (item_id, report_id) SELECT i.id, u.report_id" RANGE_LINKS
 	" WHERE true ON CONFLICT DO NOTHING";
@@ -48,7 +48,7 @@ static const char SQL_RECOVER_COUNT[] =
 	"UPDATE items SET report_count = (SELECT count(*) FROM item_reports r WHERE r.item_id = items.id)"
 	" WHERE id IN (SELECT i.id" RANGE_LINKS ")";
 static const char SQL_RECOVER_CLEAR[] = "DELETE FROM item_link_ranges";
-static const char SQL_STAGED_ANY[] = "SELECT EXISTS (SELECT 1 FROM item_link_ranges)";
+static const char SQL_RANGES_ANY[] = "SELECT EXISTS (SELECT 1 FROM item_link_ranges)";
 static const char SQL_DAILY[] =
 	"INSERT INTO report_daily (day, channel, n) VALUES ($1, $2, $3)"
 	" ON CONFLICT (day, channel) DO UPDATE SET n = n + excluded.n";
@@ -72,9 +72,8 @@ static const char SQL_LIST_DUE[] =
  * reports in the ranges left (013) */
 #define ITEM_LINKS(item)                                                                           \
 	"SELECT report_id FROM item_reports WHERE item_id = " item                                \
-	" UNION SELECT u.report_id FROM item_link_ranges g JOIN report_urls u"                     \
-	" ON u.report_id BETWEEN g.first_report_id AND g.last_report_id AND u.addition_id = 0"    \
-	" WHERE u.url_norm = (SELECT url FROM items WHERE id = " item ")"
+	" UNION SELECT u.report_id" RANGE_URLS " WHERE u.url_norm = (SELECT url FROM items WHERE id = " \
+	item ")"
 static const char SQL_REPORT_IDS[] = ITEM_LINKS("$1") " ORDER BY report_id DESC LIMIT $2";
 static const char SQL_OF_REPORT[] =
 	"SELECT DISTINCT i.id, i.url FROM report_urls u JOIN items i ON i.url = u.url_norm"
@@ -745,7 +744,7 @@ int store_item_links_recover(struct db *db, int64_t *moved)
 	*moved = 0;
 	/* usually nothing is left: no write transaction (and disk sync) then,
 	 * which every start of an e-mail ingest would otherwise pay */
-	struct db_stmt *st = db_prepare(db, SQL_STAGED_ANY);
+	struct db_stmt *st = db_prepare(db, SQL_RANGES_ANY);
 	if (!st)
 		return HL_EIO;
 	int src = db_step(st);
