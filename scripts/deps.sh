@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 run_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libsqlite3-dev
   libsodium-dev libjansson-dev libyajl-dev libcurl4-openssl-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev libgif-dev
-  libgmime-3.0-dev libidn2-dev libmaxminddb-dev"
+  libgmime-3.0-dev libidn2-dev libmaxminddb-dev libc-ares-dev"
 check_pkgs="$run_pkgs libcmocka-dev python3 sqlite3 curl wrk chromium nodejs npm
   clang libclang-rt-14-dev python3-aiosmtpd mmdb-bin"
 

@@ -2,17 +2,20 @@
  * network (see hosting.h). */
 #include "hosting.h"
 
+#include <ares.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <maxminddb.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "core/items.h"
 #include "db.h"
@@ -25,6 +28,14 @@
 #define HOSTING_BATCH 512 /* items resolved, then written */
 #define HOSTING_WRITE 64  /* results per transaction */
 
+/* What a look-up found; strings in the round's arena. */
+struct hosting_result {
+	const char *addresses; /* space-separated, at most 8 */
+	const char *country;   /* ISO code or NULL */
+	int64_t asn;           /* 0 when unknown */
+	const char *as_name;   /* or NULL */
+};
+
 struct host_entry {
 	char *name, *addr;
 };
@@ -36,12 +47,15 @@ struct hosting {
 	struct host_entry *hosts; /* the override file, when set */
 	size_t nhosts;
 	bool hosts_only;
+	char *servers; /* resolver_servers, or NULL: the system's */
 	int timeout_ms;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool running, stopping, woken;
 };
+
+static int channel_new(const struct hosting *h, ares_channel *ch);
 
 static int load_hosts(struct hosting *h, const char *path)
 {
@@ -125,6 +139,20 @@ int hosting_open(struct hotline *hl, struct hosting **out)
 	h->timeout_ms = *t ? atoi(t) : 3000;
 	if (h->timeout_ms < 100 || h->timeout_ms > 60000)
 		h->timeout_ms = 3000;
+	const char *servers = profile_get(hl->profile, "resolver_servers", NULL);
+	if (*servers && !h->hosts_only) {
+		h->servers = strdup(servers);
+		ares_channel ch;
+		int crc = h->servers ? channel_new(h, &ch) : HL_ENOMEM;
+		if (crc) {
+			log_error("hosting: resolver_servers \"%s\" is not a list of "
+				  "ADDRESS or ADDRESS:PORT",
+				  servers);
+			hosting_close(h);
+			return crc;
+		}
+		ares_destroy(ch);
+	}
 	*out = h;
 	return 0;
 }
@@ -143,65 +171,214 @@ void hosting_close(struct hosting *h)
 		free(h->hosts[i].addr);
 	}
 	free(h->hosts);
+	free(h->servers);
 	pthread_mutex_destroy(&h->lock);
 	pthread_cond_destroy(&h->wake);
 	free(h);
 }
 
-/* Resolves name into up to HOSTING_MAX_ADDRS textual addresses. */
-static int resolve(struct hosting *h, const char *name, char addrs[][INET6_ADDRSTRLEN],
-		   int *n)
+/* One name to look up: what resolve_all() fills. */
+struct dnsq {
+	const char *name;
+	char addrs[HOSTING_MAX_ADDRS][INET6_ADDRSTRLEN];
+	int n;
+	int rc; /* 0, HL_ENOTFOUND, HL_EBUSY (timed out), HL_EIO, HL_ECANCELED_LOOKUP */
+	bool done;
+	int64_t deadline_ms;
+};
+
+#define HL_ECANCELED_LOOKUP 1 /* stopped before an answer: write nothing */
+#define DNS_IN_FLIGHT 64      /* names asked at once */
+
+static int64_t mono_ms(void)
 {
-	*n = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void dnsq_add(struct dnsq *q, const char *s)
+{
+	for (int i = 0; i < q->n; i++)
+		if (strcmp(q->addrs[i], s) == 0)
+			return;
+	if (q->n < HOSTING_MAX_ADDRS)
+		snprintf(q->addrs[q->n++], INET6_ADDRSTRLEN, "%s", s);
+}
+
+/* A literal address, or (with resolver_hosts) the hosts file: answered at
+ * once. False when the name needs the DNS. */
+static bool resolve_local(struct hosting *h, struct dnsq *q)
+{
 	unsigned char tmp[16];
-	if (inet_pton(AF_INET, name, tmp) == 1 || inet_pton(AF_INET6, name, tmp) == 1) {
-		snprintf(addrs[0], INET6_ADDRSTRLEN, "%s", name);
-		*n = 1;
-		return 0;
-	}
-	if (h->hosts_only) {
-		for (size_t i = 0; i < h->nhosts && *n < HOSTING_MAX_ADDRS; i++)
-			if (strcasecmp(h->hosts[i].name, name) == 0)
-				snprintf(addrs[(*n)++], INET6_ADDRSTRLEN, "%s", h->hosts[i].addr);
-		return *n ? 0 : HL_ENOTFOUND;
-	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	struct gaicb cb = {.ar_name = name, .ar_request = &hints};
-	struct gaicb *list[1] = {&cb};
-	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0)
-		return HL_EIO;
-	struct timespec ts = {h->timeout_ms / 1000, (long)(h->timeout_ms % 1000) * 1000000L};
-	int rc = gai_suspend((const struct gaicb *const *)list, 1, &ts);
-	if (rc == EAI_AGAIN && gai_error(&cb) == EAI_INPROGRESS) {
-		if (gai_cancel(&cb) == EAI_NOTCANCELED) {
-			/* still running: wait it out so cb can go out of scope */
-			while (gai_error(&cb) == EAI_INPROGRESS)
-				gai_suspend((const struct gaicb *const *)list, 1, NULL);
+	if (inet_pton(AF_INET, q->name, tmp) == 1 || inet_pton(AF_INET6, q->name, tmp) == 1)
+		dnsq_add(q, q->name);
+	else if (h->hosts_only)
+		for (size_t i = 0; i < h->nhosts; i++)
+			if (strcasecmp(h->hosts[i].name, q->name) == 0)
+				dnsq_add(q, h->hosts[i].addr);
+	if (q->n == 0 && !h->hosts_only)
+		return false;
+	q->rc = q->n ? 0 : HL_ENOTFOUND;
+	q->done = true;
+	return true;
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	(void)timeouts;
+	struct dnsq *q = arg;
+	if (!q->done) {
+		/* late answers (after the deadline, or at ares_destroy) are dropped */
+		for (struct ares_addrinfo_node *ai = res ? res->nodes : NULL; ai; ai = ai->ai_next) {
+			char s[INET6_ADDRSTRLEN];
+			const void *src = NULL;
+			if (ai->ai_family == AF_INET)
+				src = &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
+			else if (ai->ai_family == AF_INET6)
+				src = &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr;
+			if (src && inet_ntop(ai->ai_family, src, s, sizeof s))
+				dnsq_add(q, s);
 		}
-		if (cb.ar_result)
-			freeaddrinfo(cb.ar_result);
-		return HL_EBUSY;
+		q->rc = status == ARES_SUCCESS && q->n	? 0
+			: status == ARES_ETIMEOUT	? HL_EBUSY
+			: status == ARES_ENOMEM		? HL_ENOMEM
+						: HL_ENOTFOUND;
+		q->done = true;
 	}
-	if (gai_error(&cb) != 0) {
-		if (cb.ar_result)
-			freeaddrinfo(cb.ar_result);
-		return HL_ENOTFOUND;
+	if (res)
+		ares_freeaddrinfo(res);
+}
+
+static void ares_once(void)
+{
+	ares_library_init(ARES_LIB_INIT_ALL);
+}
+
+/* A c-ares channel with the profile's servers and a per-try time-out that
+ * leaves room for a retry within timeout_ms. */
+static int channel_new(const struct hosting *h, ares_channel *ch)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, ares_once);
+	struct ares_options o = {.timeout = h->timeout_ms / 3, .tries = 2};
+	if (ares_init_options(ch, &o, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES) != ARES_SUCCESS)
+		return HL_EIO;
+	if (h->servers && ares_set_servers_ports_csv(*ch, h->servers) != ARES_SUCCESS) {
+		ares_destroy(*ch);
+		return HL_EINVAL;
 	}
-	for (struct addrinfo *ai = cb.ar_result; ai && *n < HOSTING_MAX_ADDRS; ai = ai->ai_next) {
-		char s[INET6_ADDRSTRLEN];
-		const void *src = ai->ai_family == AF_INET
-					  ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-					  : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-		if (!inet_ntop(ai->ai_family, src, s, sizeof s))
+	return 0;
+}
+
+/* Marks the names asked before now's deadlines as timed out; returns how
+ * many are still waiting and the nearest deadline among them. */
+static int expire(struct dnsq *q, int asked, int64_t now, int64_t *soonest)
+{
+	int open = 0;
+	*soonest = INT64_MAX;
+	for (int i = 0; i < asked; i++) {
+		if (q[i].done)
 			continue;
-		bool seen = false;
-		for (int i = 0; i < *n; i++)
-			seen = seen || strcmp(addrs[i], s) == 0;
-		if (!seen)
-			snprintf(addrs[(*n)++], INET6_ADDRSTRLEN, "%s", s);
+		if (now >= q[i].deadline_ms) {
+			q[i].rc = HL_EBUSY;
+			q[i].done = true;
+			continue;
+		}
+		open++;
+		if (q[i].deadline_ms < *soonest)
+			*soonest = q[i].deadline_ms;
 	}
-	freeaddrinfo(cb.ar_result);
-	return *n ? 0 : HL_ENOTFOUND;
+	return open;
+}
+
+static bool stopping(struct hosting *h)
+{
+	return __atomic_load_n(&h->stopping, __ATOMIC_RELAXED);
+}
+
+/* Resolves every name of q, DNS_IN_FLIGHT at a time, each within
+ * timeout_ms of being asked (c-ares, no threads of its own). */
+static void resolve_all(struct hosting *h, struct dnsq *q, int nq)
+{
+	int next = 0;
+	while (next < nq && resolve_local(h, &q[next]))
+		next++;
+	if (next == nq)
+		return;
+	ares_channel ch;
+	int crc = channel_new(h, &ch);
+	if (crc) {
+		for (int i = next; i < nq; i++)
+			if (!q[i].done) {
+				q[i].rc = crc;
+				q[i].done = true;
+			}
+		return;
+	}
+	struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC,
+					    .ai_socktype = SOCK_STREAM,
+					    .ai_flags = ARES_AI_NOSORT};
+	for (;;) {
+		int64_t now = mono_ms(), soonest;
+		for (int open = expire(q, next, now, &soonest); next < nq && open < DNS_IN_FLIGHT;
+		     next++) {
+			if (resolve_local(h, &q[next]))
+				continue;
+			q[next].deadline_ms = now + h->timeout_ms;
+			open++;
+			/* may answer at once (a bad name, /etc/hosts) */
+			ares_getaddrinfo(ch, q[next].name, NULL, &hints, on_addrinfo, &q[next]);
+		}
+		if (expire(q, next, now, &soonest) == 0) {
+			if (next == nq)
+				break;
+			continue;
+		}
+		if (stopping(h)) {
+			for (int i = 0; i < next; i++)
+				if (!q[i].done) {
+					q[i].rc = HL_ECANCELED_LOOKUP;
+					q[i].done = true;
+				}
+			for (int i = next; i < nq; i++) {
+				q[i].rc = HL_ECANCELED_LOOKUP;
+				q[i].done = true;
+			}
+			break;
+		}
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		/* the bits as c-ares' ARES_GETSOCK_* macros read them, unsigned
+		 * (theirs shift a signed 1 into the sign bit) */
+		unsigned bits = (unsigned)ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+		struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+		int np = 0;
+		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = (short)(((bits >> i) & 1u ? POLLIN : 0) |
+					   ((bits >> (i + ARES_GETSOCK_MAXNUM)) & 1u ? POLLOUT : 0));
+			if (ev)
+				pfd[np++] = (struct pollfd){.fd = socks[i], .events = ev};
+		}
+		/* wake for c-ares' own retries, the nearest deadline, and at
+		 * least every 100 ms to see a stop */
+		struct timeval maxtv = {0, 100000}, tv, *tvp = ares_timeout(ch, &maxtv, &tv);
+		int64_t wait = (int64_t)tvp->tv_sec * 1000 + tvp->tv_usec / 1000;
+		if (soonest - now < wait)
+			wait = soonest - now;
+		int pr = poll(pfd, (nfds_t)np, (int)(wait > 0 ? wait : 0));
+		if (pr <= 0) {
+			ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+			continue;
+		}
+		for (int i = 0; i < np; i++)
+			if (pfd[i].revents)
+				ares_process_fd(
+					ch,
+					pfd[i].revents & (POLLIN | POLLERR | POLLHUP) ? pfd[i].fd
+										      : ARES_SOCKET_BAD,
+					pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
+	}
+	ares_destroy(ch); /* what is still asked ends in on_addrinfo, ignored */
 }
 
 static const char *mmdb_string(MMDB_entry_s *e, struct arena *a, ...)
@@ -255,28 +432,23 @@ static void geo(struct hosting *h, const char *addr, struct hosting_result *out,
 	}
 }
 
-int hosting_lookup(struct hosting *h, const char *host, struct hosting_result *out,
-		   struct arena *a)
+/* out from a resolved name: its addresses, and where the first address
+ * that one database knows is. */
+static void fill_result(struct hosting *h, const struct dnsq *q, struct hosting_result *out,
+			struct arena *a)
 {
 	memset(out, 0, sizeof *out);
-	char addrs[HOSTING_MAX_ADDRS][INET6_ADDRSTRLEN];
-	int n = 0;
-	int rc = resolve(h, host, addrs, &n);
-	if (rc)
-		return rc;
 	struct buf b;
 	buf_init(&b, 1024);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < q->n; i++) {
 		if (i)
 			buf_putc(&b, ' ');
-		buf_puts(&b, addrs[i]);
+		buf_puts(&b, q->addrs[i]);
 	}
 	out->addresses = arena_strdup(a, buf_str(&b));
 	buf_free(&b);
-	/* the first address that one database knows says where it is */
-	for (int i = 0; i < n && !out->country && !out->asn; i++)
-		geo(h, addrs[i], out, a);
-	return 0;
+	for (int i = 0; i < q->n && !out->country && !out->asn; i++)
+		geo(h, q->addrs[i], out, a);
 }
 
 struct pending {
@@ -307,6 +479,8 @@ static int write_results(struct db *db, void *arg)
 	int wrc = 0;
 	for (int i = w->from; i < w->to && (!wrc || wrc == HL_ENOTFOUND); i++) {
 		const struct hosting_result *r = &w->res[i];
+		if (w->lrc[i] == HL_ECANCELED_LOOKUP)
+			continue; /* stopped first: still pending at the next start */
 		bool ok = w->lrc[i] == 0;
 		wrc = store_item_set_hosting(db, w->p->id[i], ok ? "done" : "failed",
 					     ok ? r->addresses : NULL, ok ? r->country : NULL,
@@ -332,23 +506,42 @@ int hosting_run_once(struct hosting *h)
 		free(p);
 		return rc;
 	}
-	/* look every host up once (many items share a host), then write the
-	 * results a few dozen per transaction */
+	/* look every host up once (many items share a host), all at once,
+	 * then write the results a few dozen per transaction */
 	struct arena a;
 	arena_init(&a, 16u << 20);
-	struct hosting_result *res = arena_alloc(&a, (p->n ? p->n : 1) * sizeof *res);
-	int *lrc = arena_alloc(&a, (p->n ? p->n : 1) * sizeof *lrc);
-	for (int i = 0; res && lrc && i < p->n; i++) {
-		int same = -1;
-		for (int k = i - 1; k >= 0 && k >= i - 64 && same < 0; k--)
-			if (p->host[k] && p->host[i] && strcmp(p->host[k], p->host[i]) == 0)
-				same = k;
-		if (same >= 0) {
-			res[i] = res[same];
-			lrc[i] = lrc[same];
-		} else {
-			lrc[i] = p->host[i] ? hosting_lookup(h, p->host[i], &res[i], &a) : HL_ENOMEM;
+	size_t m = p->n ? (size_t)p->n : 1;
+	struct hosting_result *res = arena_alloc(&a, m * sizeof *res);
+	struct hosting_result *qres = arena_alloc(&a, m * sizeof *qres);
+	struct dnsq *q = arena_alloc(&a, m * sizeof *q);
+	int *lrc = arena_alloc(&a, m * sizeof *lrc);
+	int *qi = arena_alloc(&a, m * sizeof *qi);
+	int nq = 0;
+	for (int i = 0; res && qres && q && lrc && qi && i < p->n; i++) {
+		qi[i] = -1;
+		if (!p->host[i])
+			continue;
+		for (int k = 0; k < nq && qi[i] < 0; k++)
+			if (strcmp(q[k].name, p->host[i]) == 0)
+				qi[i] = k;
+		if (qi[i] < 0) {
+			memset(&q[nq], 0, sizeof q[nq]);
+			q[nq].name = p->host[i];
+			qi[i] = nq++;
 		}
+	}
+	if (res && qres && q && lrc && qi) {
+		resolve_all(h, q, nq);
+		for (int k = 0; k < nq; k++)
+			if (q[k].rc == 0)
+				fill_result(h, &q[k], &qres[k], &a);
+		for (int i = 0; i < p->n; i++) {
+			lrc[i] = qi[i] < 0 ? HL_ENOMEM : q[qi[i]].rc;
+			if (lrc[i] == 0)
+				res[i] = qres[qi[i]];
+		}
+	} else {
+		res = NULL;
 	}
 	/* HOSTING_WRITE results at a time, through the intake committer
 	 * (joining its next group commit) when there is one: a writer of its
@@ -419,7 +612,7 @@ void hosting_stop(struct hosting *h)
 	if (!h || !h->running)
 		return;
 	pthread_mutex_lock(&h->lock);
-	h->stopping = true;
+	__atomic_store_n(&h->stopping, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&h->wake);
 	pthread_mutex_unlock(&h->lock);
 	pthread_join(h->thread, NULL);

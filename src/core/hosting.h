@@ -3,23 +3,23 @@
  * addresses from MMDB databases read with libmaxminddb.
  *
  * One worker thread (started by `hotline serve`) takes items waiting for a
- * look-up, resolves each host with a timeout (getaddrinfo_a) and records
- * what it found; nothing else ever touches the network, and the content at
- * a URL is never fetched. Intake never waits for it.
+ * look-up, resolves their hosts through c-ares (up to 64 names in flight,
+ * each given up after resolver_timeout_ms) and records what it found;
+ * nothing else ever touches the network, and the content at a URL is never
+ * fetched. Intake never waits for it.
  *
  * Profile keys:
  *   geo_country_mmdb  a country database (default DATA/geo/country.mmdb)
  *   geo_asn_mmdb      an ASN database (default DATA/geo/asn.mmdb)
  *   resolver_hosts    a hosts file ("ADDRESS NAME..." lines); when set, names
  *                     are resolved from it alone, never through DNS (tests)
- *   resolver_timeout_ms  per name, default 3000 */
+ *   resolver_servers  DNS servers, "ADDRESS[:PORT],..." (IPv6 as [ADDR]:PORT);
+ *                     default: the system's (/etc/resolv.conf)
+ *   resolver_timeout_ms  per name, default 3000 (100 to 60000) */
 #ifndef HL_HOSTING_H
 #define HL_HOSTING_H
 
-#include <stdbool.h>
-#include <stdint.h>
 
-#include "arena.h"
 #include "hotline.h"
 
 struct hosting;
@@ -34,16 +34,6 @@ void hosting_stop(struct hosting *h);
 /* Asks the worker to look now (after intake made new items). */
 void hosting_wake(struct hosting *h);
 
-struct hosting_result {
-	const char *addresses; /* space-separated, at most 8 */
-	const char *country;   /* ISO code or NULL */
-	int64_t asn;           /* 0 when unknown */
-	const char *as_name;   /* or NULL */
-};
-/* Resolves host and looks its first address up. Returns 0, HL_ENOTFOUND
- * (no address) or HL_EBUSY (timed out). Strings in a. */
-int hosting_lookup(struct hosting *h, const char *host, struct hosting_result *out,
-		   struct arena *a);
 /* Looks up every pending item once (what the worker does each round).
  * Returns the number looked up, or a negative error. */
 int hosting_run_once(struct hosting *h);

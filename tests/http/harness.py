@@ -282,8 +282,7 @@ class Server:
         """A new data folder whose profile (the shipped example) resolves
         host names from an empty hosts file only: no test server looks
         the reported example.org names up in the DNS (issue 6: no traffic
-        leaves the machine; and glibc's getaddrinfo_a threads are not
-        known to the sanitizers)."""
+        leaves the machine)."""
         src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                            "data", "profiles", "example-be.conf")
         hosts = os.path.join(self.tmp, "hosts.empty")
