@@ -49,6 +49,12 @@ static const char CSP_SCRIPT[] = "default-src 'none'; script-src 'self'; style-s
 				 "img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
 				 "base-uri 'none'";
 
+/* No page needs a camera, microphone, location, payment or USB device, nor
+ * the browser's interest topics (FLoC's interest-cohort, which it replaced,
+ * is no longer recognised). */
+static const char PERMISSIONS[] =
+	"browsing-topics=(), camera=(), geolocation=(), microphone=(), payment=(), usb=()";
+
 const char *req_header(struct req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
@@ -161,7 +167,7 @@ static void add_headers(struct req *r, struct MHD_Response *resp, unsigned statu
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Permissions-Policy", "interest-cohort=()");
+	MHD_add_response_header(resp, "Permissions-Policy", PERMISSIONS);
 	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
 	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
 	if (r->no_store || status >= 400)

@@ -16,7 +16,8 @@ SECURITY = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Permissions-Policy": "interest-cohort=()",
+    "Permissions-Policy": "browsing-topics=(), camera=(), geolocation=(), microphone=(), "
+                          "payment=(), usb=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 JSON = {"Content-Type": "application/json"}
