@@ -180,12 +180,13 @@ static void collect_one(void *arg, const struct store_stat_item *s)
 	}
 }
 
-/* The k-th smallest (0-based) of v[0..n), moving elements (quickselect). */
-static int64_t select_kth(int64_t *v, size_t n, size_t k)
+/* The k-th smallest (0-based) of v[0..n), moving elements (quickselect):
+ * afterwards every element after v[k] is at least v[k]. */
+static int32_t select_kth(int32_t *v, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 	while (lo < hi) {
-		int64_t pivot = v[lo + (hi - lo) / 2];
+		int32_t pivot = v[lo + (hi - lo) / 2];
 		size_t i = lo, j = hi;
 		while (i <= j) {
 			while (v[i] < pivot)
@@ -193,7 +194,7 @@ static int64_t select_kth(int64_t *v, size_t n, size_t k)
 			while (v[j] > pivot)
 				j--;
 			if (i <= j) {
-				int64_t t = v[i];
+				int32_t t = v[i];
 				v[i] = v[j];
 				v[j] = t;
 				i++;
@@ -212,23 +213,33 @@ static int64_t select_kth(int64_t *v, size_t n, size_t k)
 	return v[k];
 }
 
-/* Nearest rank: the ceil(pct/100 * n)-th smallest. */
-static int64_t rank(int64_t *v, size_t n, int pct)
+/* Nearest rank: the ceil(pct/100 * n)-th smallest is at index k - 1. */
+static size_t rank_index(size_t n, int pct)
 {
+	size_t k = ((size_t)pct * n + 99) / 100;
+	return k ? k - 1 : 0;
+}
+
+/* The second percentile is looked for only above the first, where the
+ * first selection left every larger value. */
+void stats_median_p90(int32_t *v, size_t n, int64_t *p50, int64_t *p90)
+{
+	*p50 = *p90 = 0;
 	if (!n)
-		return 0;
-	size_t k = (size_t)((pct * n + 99) / 100);
-	return select_kth(v, n, k ? k - 1 : 0);
+		return;
+	size_t k50 = rank_index(n, 50), k90 = rank_index(n, 90);
+	*p50 = select_kth(v, n, k50);
+	*p90 = select_kth(v + k50, n - k50, k90 - k50);
 }
 
 /* Fills row from the records idx[0..n), in one pass over them (the
  * records are read through idx in no useful order: each is touched once);
  * scratch holds STATS_SPANS * n values. */
 static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, size_t n,
-		    int64_t *scratch)
+		    int32_t *scratch)
 {
 	size_t m[STATS_SPANS] = {0};
-	int64_t *col[STATS_SPANS];
+	int32_t *col[STATS_SPANS];
 	for (int k = 0; k < STATS_SPANS; k++)
 		col[k] = scratch + (size_t)k * n;
 	for (size_t i = 0; i < n; i++) {
@@ -248,8 +259,7 @@ static int fill_row(struct stats_row *row, struct rec *v, const size_t *idx, siz
 	}
 	for (int k = 0; k < STATS_SPANS; k++) {
 		row->n[k] = (int64_t)m[k];
-		row->p50[k] = rank(col[k], m[k], 50);
-		row->p90[k] = rank(col[k], m[k], 90);
+		stats_median_p90(col[k], m[k], &row->p50[k], &row->p90[k]);
 	}
 	return 0;
 }
@@ -380,6 +390,67 @@ static int collect_merge(struct collect *a, const struct collect *b)
 	return rc;
 }
 
+/* The overall row (when asked) and the rows of dimensions [d0, d1). */
+static int fill_dims(struct stats *s, struct collect *c, int d0, int d1, bool overall)
+{
+	int32_t *scratch = malloc((c->n ? c->n : 1) * STATS_SPANS * sizeof *scratch);
+	size_t *idx = malloc((c->n ? c->n : 1) * sizeof *idx);
+	int rc = scratch && idx ? 0 : HL_ENOMEM;
+	if (!rc && overall)
+		fill_row(&s->overall, c->v, NULL, c->n, scratch);
+	for (int d = d0; d < d1 && !rc; d++) {
+		/* records grouped by key id (a counting sort), groups in key order */
+		uint32_t ng = c->ks[d].n;
+		size_t *start = calloc((size_t)ng + 1, sizeof *start);
+		uint32_t *order = malloc((ng ? ng : 1) * sizeof *order);
+		s->by[d] = calloc(ng ? ng : 1, sizeof *s->by[d]);
+		if (!start || !order || !s->by[d]) {
+			free(start);
+			free(order);
+			rc = HL_ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < c->n; i++)
+			start[c->key[d][i] + 1]++;
+		for (uint32_t g = 0; g < ng; g++)
+			start[g + 1] += start[g];
+		for (size_t i = 0; i < c->n; i++)
+			idx[start[c->key[d][i]]++] = i;
+		for (uint32_t g = ng; g > 0; g--)
+			start[g] = start[g - 1];
+		start[0] = 0;
+		for (uint32_t g = 0; g < ng; g++)
+			order[g] = g;
+		qsort_r(order, ng, sizeof *order, cmp_name, c->ks[d].names);
+		for (uint32_t o = 0; o < ng; o++) {
+			uint32_t g = order[o];
+			struct stats_row *row = &s->by[d][s->nby[d]++];
+			row->key = strdup(c->ks[d].names[g]);
+			fill_row(row, c->v, idx + start[g], start[g + 1] - start[g], scratch);
+		}
+		free(start);
+		free(order);
+	}
+	free(scratch);
+	free(idx);
+	return rc;
+}
+
+struct fill_job {
+	struct stats *s;
+	struct collect *c;
+	int d0, d1;
+	bool overall;
+	int rc;
+};
+
+static void *fill_main(void *arg)
+{
+	struct fill_job *j = arg;
+	j->rc = fill_dims(j->s, j->c, j->d0, j->d1, j->overall);
+	return NULL;
+}
+
 int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 {
 	memset(s, 0, sizeof *s);
@@ -449,53 +520,25 @@ int stats_compute(struct hotline *hl, int64_t from, int64_t to, struct stats *s)
 		s->nreport_channels = d.nch;
 	}
 	hotline_db_put(hl, db);
-	int64_t *scratch = rc ? NULL : malloc((c.n ? c.n : 1) * STATS_SPANS * sizeof *scratch);
-	size_t *idx = rc ? NULL : malloc((c.n ? c.n : 1) * sizeof *idx);
-	if (!rc && (!scratch || !idx))
-		rc = HL_ENOMEM;
-	if (!rc) {
-		fill_row(&s->overall, c.v, NULL, c.n, scratch);
+	if (!rc)
 		for (size_t i = 0; i < c.n; i++) {
 			struct stats_period *p = period_at(s, c.first[i]);
 			if (p)
 				p->items++;
 		}
-		for (int d = 0; d < STATS_DIMS && !rc; d++) {
-			/* records grouped by key id (a counting sort), groups in key order */
-			uint32_t ng = c.ks[d].n;
-			size_t *start = calloc((size_t)ng + 1, sizeof *start);
-			uint32_t *order = malloc((ng ? ng : 1) * sizeof *order);
-			s->by[d] = calloc(ng ? ng : 1, sizeof *s->by[d]);
-			if (!start || !order || !s->by[d]) {
-				free(start);
-				free(order);
-				rc = HL_ENOMEM;
-				break;
-			}
-			for (size_t i = 0; i < c.n; i++)
-				start[c.key[d][i] + 1]++;
-			for (uint32_t g = 0; g < ng; g++)
-				start[g + 1] += start[g];
-			for (size_t i = 0; i < c.n; i++)
-				idx[start[c.key[d][i]]++] = i;
-			for (uint32_t g = ng; g > 0; g--)
-				start[g] = start[g - 1];
-			start[0] = 0;
-			for (uint32_t g = 0; g < ng; g++)
-				order[g] = g;
-			qsort_r(order, ng, sizeof *order, cmp_name, c.ks[d].names);
-			for (uint32_t o = 0; o < ng; o++) {
-				uint32_t g = order[o];
-				struct stats_row *row = &s->by[d][s->nby[d]++];
-				row->key = strdup(c.ks[d].names[g]);
-				fill_row(row, c.v, idx + start[g], start[g + 1] - start[g], scratch);
-			}
-			free(start);
-			free(order);
+	if (!rc) {
+		/* the overall row and two dimensions here, the other two on a
+		 * second thread (each pass reads every record) */
+		struct fill_job b = {s, &c, 2, STATS_DIMS, false, 0};
+		pthread_t tb;
+		bool two = c.n >= 10000 && pthread_create(&tb, NULL, fill_main, &b) == 0;
+		rc = fill_dims(s, &c, 0, two ? 2 : STATS_DIMS, true);
+		if (two) {
+			pthread_join(tb, NULL);
+			if (!rc)
+				rc = b.rc;
 		}
 	}
-	free(scratch);
-	free(idx);
 	collect_free(&c);
 	if (rc)
 		stats_free(s);

@@ -58,4 +58,8 @@ void stats_free(struct stats *s);
 int stats_csv(const struct stats *s, struct buf *out);
 json_t *stats_json(const struct stats *s);
 
+/* The median and the 90th percentile (nearest rank: the ceil(p/100 * n)-th
+ * smallest) of v[0..n), which it reorders; 0 and 0 when n is 0. */
+void stats_median_p90(int32_t *v, size_t n, int64_t *p50, int64_t *p90);
+
 #endif
