@@ -3,7 +3,8 @@
 # spike), through bench/intake/run.sh with INTAKE_URLS=5000; (2) the
 # statistics page and JSON export over 1,000,000 reports (200,000 items,
 # 5 reports each, with timelines over a year, written straight into the
-# store with sqlite3), timed with curl.
+# store with sqlite3): the console's statistics page and GET /api/v1/stats,
+# timed with curl.
 #
 #   bash bench/items/run.sh [intake|stats|all]   (default all)
 # Environment: HOTLINE_BIN [build/hotline], STATS_ITEMS [200000],
@@ -86,11 +87,17 @@ done <"$work/out"
 cat "$work/out" >/dev/null &
 console=${console#http://}
 echo "bench-items: console at $console"
-for path in "/api/v1/stats?from=2026-01-01&to=2026-12-31" "/api/v1/stats?from=2026-06-01&to=2026-06-30"; do
+# the console's statistics page (HTML, its SVG charts drawn on the server,
+# each with its table) and the JSON API, over the year and over one month;
+# an API key opens the console page as it opens the API
+for path in "/stats?from=2026-01-01&to=2026-12-31" "/api/v1/stats?from=2026-01-01&to=2026-12-31" \
+  "/stats?from=2026-06-01&to=2026-06-30" "/api/v1/stats?from=2026-06-01&to=2026-06-30"; do
   times=()
   for _ in $(seq "$runs"); do
-    t=$(curl -s -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $key" "http://$console$path")
-    times+=("$t")
+    out=$(curl -s -o "$work/page" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $key" "http://$console$path")
+    [ "${out% *}" = 200 ] || { echo "bench-items: $path answered ${out% *}" >&2; exit 1; }
+    times+=("${out#* }")
   done
+  case $path in /stats*) grep -q "<svg" "$work/page" || { echo "bench-items: $path has no chart" >&2; exit 1; } ;; esac
   printf '%s\n' "${times[@]}" | sort -n | awk -v p="$path" '{a[NR]=$1} END {printf "bench-items: %s  median %.1f ms  max %.1f ms  (%d runs)\n", p, a[int((NR+1)/2)]*1000, a[NR]*1000, NR}'
 done
