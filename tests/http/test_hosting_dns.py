@@ -128,8 +128,10 @@ class HostingDnsTest(ConsoleTestCase):
                            "data", "profiles", "example-be.conf")
         with open(src) as f:
             profile = f.read()
+        # time-out: long enough for answers under a loaded CI (the DNS
+        # server is a Python thread), short enough for the silent names
         profile += ("\ngeo_country_mmdb = %s/country.mmdb\ngeo_asn_mmdb = %s/asn.mmdb\n"
-                    "resolver_servers = 127.0.0.1:%d\nresolver_timeout_ms = 600\n"
+                    "resolver_servers = 127.0.0.1:%d\nresolver_timeout_ms = 2000\n"
                     % (tmp, tmp, cls.dns.port))
         cls.profile = os.path.join(tmp, "profile.conf")
         with open(cls.profile, "w") as f:
