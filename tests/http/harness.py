@@ -299,6 +299,9 @@ class Server:
             raise RuntimeError("hotline init failed: %r" % r.stderr[-2000:])
 
     def start(self, extra_args=None, timeout=START_TIMEOUT):
+        if self.proc is not None and self.proc.poll() is None:
+            # a second server on the same folder would be left running
+            raise RuntimeError("a server is already running here; stop it first")
         args = [hotline_bin(), "serve", "--data", self.data,
                 "--listen", "127.0.0.1:0", "--console-listen", "127.0.0.1:0"]
         args += self.extra_args if extra_args is None else list(extra_args)
@@ -384,6 +387,12 @@ class Server:
         rc = self.proc.returncode
         self.proc = None
         return rc
+
+    def start_if_stopped(self):
+        """Starts the server unless it runs (a test's clean-up after it
+        stopped the server, whether or not it got to start it again)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
 
     def kill9(self):
         """Kills the server with SIGKILL (a crash) and waits for it."""

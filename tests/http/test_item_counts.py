@@ -195,7 +195,7 @@ class ItemCounts(ConsoleTestCase):
         numbers = [self.file([url])["number"] for _ in range(5)]
         self.assertEqual(self.counts_of(url), 5)
         self.srv.stop()
-        self.addCleanup(self.srv.start)
+        self.addCleanup(self.srv.start_if_stopped)
         con = sqlite3.connect(self.srv.db_path, timeout=10)
         try:
             item = con.execute("SELECT id FROM items WHERE url = ?", (url,)).fetchone()[0]
@@ -266,7 +266,7 @@ class ItemCounts(ConsoleTestCase):
                            {"Authorization": "Bearer " + self.key()})
         self.assertEqual(s, 200, b[:200])
         self.srv.stop()  # a clean stop moves the links still waiting
-        self.addCleanup(self.srv.start)
+        self.addCleanup(self.srv.start_if_stopped)
         con = sqlite3.connect(self.srv.db_path, timeout=10)
         try:
             self.assertEqual(con.execute("PRAGMA foreign_key_check").fetchall(), [])
