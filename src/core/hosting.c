@@ -23,6 +23,7 @@
 #include "intake.h"
 #include "log.h"
 #include "store/items.h"
+#include "timeutil.h"
 
 #define HOSTING_MAX_ADDRS 8
 #define HOSTING_BATCH 512 /* items resolved, then written */
@@ -190,13 +191,6 @@ struct dnsq {
 #define HL_ECANCELED_LOOKUP 1 /* stopped before an answer: write nothing */
 #define DNS_IN_FLIGHT 64      /* names asked at once */
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void dnsq_add(struct dnsq *q, const char *s)
 {
 	for (int i = 0; i < q->n; i++)
@@ -292,6 +286,16 @@ static int expire(struct dnsq *q, int asked, int64_t now, int64_t *soonest)
 	return open;
 }
 
+/* Ends every name of q not answered yet with rc. */
+static void give_up(struct dnsq *q, int nq, int rc)
+{
+	for (int i = 0; i < nq; i++)
+		if (!q[i].done) {
+			q[i].rc = rc;
+			q[i].done = true;
+		}
+}
+
 static bool stopping(struct hosting *h)
 {
 	return __atomic_load_n(&h->stopping, __ATOMIC_RELAXED);
@@ -309,18 +313,14 @@ static void resolve_all(struct hosting *h, struct dnsq *q, int nq)
 	ares_channel ch;
 	int crc = channel_new(h, &ch);
 	if (crc) {
-		for (int i = next; i < nq; i++)
-			if (!q[i].done) {
-				q[i].rc = crc;
-				q[i].done = true;
-			}
+		give_up(q, nq, crc);
 		return;
 	}
 	struct ares_addrinfo_hints hints = {.ai_family = AF_UNSPEC,
 					    .ai_socktype = SOCK_STREAM,
 					    .ai_flags = ARES_AI_NOSORT};
 	for (;;) {
-		int64_t now = mono_ms(), soonest;
+		int64_t now = time_mono_ms(), soonest;
 		for (int open = expire(q, next, now, &soonest); next < nq && open < DNS_IN_FLIGHT;
 		     next++) {
 			if (resolve_local(h, &q[next]))
@@ -336,15 +336,7 @@ static void resolve_all(struct hosting *h, struct dnsq *q, int nq)
 			continue;
 		}
 		if (stopping(h)) {
-			for (int i = 0; i < next; i++)
-				if (!q[i].done) {
-					q[i].rc = HL_ECANCELED_LOOKUP;
-					q[i].done = true;
-				}
-			for (int i = next; i < nq; i++) {
-				q[i].rc = HL_ECANCELED_LOOKUP;
-				q[i].done = true;
-			}
+			give_up(q, nq, HL_ECANCELED_LOOKUP);
 			break;
 		}
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];

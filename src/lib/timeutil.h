@@ -8,5 +8,7 @@
 void time_now_iso(char out[21]);
 /* Monotonic seconds, for rate limits and timeouts. */
 int64_t time_mono_s(void);
+/* Monotonic milliseconds, for deadlines shorter than a second. */
+int64_t time_mono_ms(void);
 
 #endif

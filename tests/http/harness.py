@@ -42,6 +42,16 @@ def hotline_bin():
     return os.environ.get("HOTLINE_BIN") or os.path.join(REPO, "build", "hotline")
 
 
+def write_profile(path, extra=""):
+    """Writes the shipped example profile to PATH, with EXTRA lines after
+    it (later keys win); returns PATH."""
+    with open(os.path.join(REPO, "data", "profiles", "example-be.conf")) as f:
+        text = f.read()
+    with open(path, "w") as out:
+        out.write(text + "\n" + extra)
+    return path
+
+
 def _retry_exec(fn):
     """Calls FN, retrying for a few seconds while the binary cannot be
     executed (it may be in the middle of being rebuilt)."""
@@ -283,15 +293,11 @@ class Server:
         host names from an empty hosts file only: no test server looks
         the reported example.org names up in the DNS (issue 6: no traffic
         leaves the machine)."""
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "data", "profiles", "example-be.conf")
         hosts = os.path.join(self.tmp, "hosts.empty")
-        prof = os.path.join(self.tmp, "profile.default.conf")
         open(hosts, "w").close()
-        with open(src) as f, open(prof, "w") as out:
-            out.write(f.read())
-            out.write("\n# tests: names resolve from this file only\n"
-                      "resolver_hosts = %s\n" % hosts)
+        prof = write_profile(os.path.join(self.tmp, "profile.default.conf"),
+                             "# tests: names resolve from this file only\n"
+                             "resolver_hosts = %s\n" % hosts)
         r = _retry_exec(lambda: subprocess.run(
             [hotline_bin(), "init", "--data", self.data, "--profile", prof],
             stdin=subprocess.DEVNULL, capture_output=True))

@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, hotline_bin, parse_json  # noqa: E402
+from harness import Server, hotline_bin, parse_json, write_profile  # noqa: E402
 from mmdb_writer import write_mmdb  # noqa: E402
 from test_console_common import ConsoleTestCase  # noqa: E402
 
@@ -124,18 +124,13 @@ class HostingDnsTest(ConsoleTestCase):
                               "autonomous_system_organization": "Example Hosting BE"}),
         ])
         cls.dns = Dns()
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "data", "profiles", "example-be.conf")
-        with open(src) as f:
-            profile = f.read()
         # time-out: long enough for answers under a loaded CI (the DNS
         # server is a Python thread), short enough for the silent names
-        profile += ("\ngeo_country_mmdb = %s/country.mmdb\ngeo_asn_mmdb = %s/asn.mmdb\n"
-                    "resolver_servers = 127.0.0.1:%d\nresolver_timeout_ms = 2000\n"
-                    % (tmp, tmp, cls.dns.port))
-        cls.profile = os.path.join(tmp, "profile.conf")
-        with open(cls.profile, "w") as f:
-            f.write(profile)
+        cls.profile = write_profile(
+            os.path.join(tmp, "profile.conf"),
+            "geo_country_mmdb = %s/country.mmdb\ngeo_asn_mmdb = %s/asn.mmdb\n"
+            "resolver_servers = 127.0.0.1:%d\nresolver_timeout_ms = 2000\n"
+            % (tmp, tmp, cls.dns.port))
         cls.SERVER_ARGS = ["--lookup-limit", "100000", "--profile", cls.profile]
         super().setUpClass()
         cls.key = None
@@ -248,11 +243,8 @@ class BadServersTest(unittest.TestCase):
     def test_a_server_list_that_does_not_parse_stops_serve(self):
         srv = Server()
         try:
-            prof = os.path.join(srv.tmp, "bad.conf")
-            src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                               "data", "profiles", "example-be.conf")
-            with open(src) as f, open(prof, "w") as out:
-                out.write(f.read() + "\nresolver_servers = not an address\n")
+            prof = write_profile(os.path.join(srv.tmp, "bad.conf"),
+                                 "resolver_servers = not an address\n")
             r = subprocess.run([hotline_bin(), "serve", "--data", srv.data, "--profile", prof,
                                 "--listen", "127.0.0.1:0", "--console-listen", "127.0.0.1:0"],
                                stdin=subprocess.DEVNULL, capture_output=True, timeout=60)

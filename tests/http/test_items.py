@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Server, parse_json  # noqa: E402
+from harness import Server, parse_json, write_profile  # noqa: E402
 from mmdb_writer import write_mmdb  # noqa: E402
 from test_console_common import ConsoleTestCase, cli  # noqa: E402
 
@@ -57,24 +57,18 @@ class ItemsTest(ConsoleTestCase):
         with open(os.path.join(tmp, "hosts"), "w") as f:
             f.write("192.0.2.10 be.test www.be.test\n198.51.100.5 nl.test\n"
                     "203.0.113.7 jp.test\n192.0.2.11 example.org\n")
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                           "data", "profiles", "example-be.conf")
-        with open(src) as f:
-            profile = f.read()
         # notices go out through the outgoing mail queue to an SMTP sink here
         cls.smtp_port = free_port()
         cls.sink = Sink()
         cls.smtp = start_sink(cls.smtp_port, cls.sink)
-        profile += ("\nmail.relay = smtp://127.0.0.1:%d\nmail.starttls = no\n"
+        profile = ("mail.relay = smtp://127.0.0.1:%d\nmail.starttls = no\n"
                     "mail.from = hotline@example.org\nmail.retry_min_seconds = 1\n"
                     "mail.retry_max_seconds = 2\nmail.poll_seconds = 1\n" % cls.smtp_port)
         profile += ("\ncountry = BE\nreference_prefix = TEST\n"
                     "geo_country_mmdb = %s/country.mmdb\ngeo_asn_mmdb = %s/asn.mmdb\n"
                     "resolver_hosts = %s/hosts\n" % (tmp, tmp, tmp))
-        with open(os.path.join(tmp, "profile.conf"), "w") as f:
-            f.write(profile)
         cls.SERVER_ARGS = ["--lookup-limit", "100000", "--profile",
-                           os.path.join(tmp, "profile.conf")]
+                           write_profile(os.path.join(tmp, "profile.conf"), profile)]
         os.environ["HOTLINE_TEST_CLOCK"] = "1"
         super().setUpClass()
         cls.key = None
